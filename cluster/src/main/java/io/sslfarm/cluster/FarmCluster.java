@@ -1,0 +1,46 @@
+package io.sslfarm.cluster;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A farm node's view of the cluster. Created by {@link FarmClusters#start}; closed when the node leaves.
+ *
+ * <pre>
+ *   edge ──▶ ssl ──▶ router ──▶ backends
+ *     ╲        │        ╱
+ *      FarmCluster: nodes · config · certificates · ticket keys · session tables
+ * </pre>
+ */
+public interface FarmCluster extends AutoCloseable {
+
+  /** The id of this member (or client) in the cluster. */
+  String memberId();
+
+  /** True while this process is part of the cluster. */
+  boolean isRunning();
+
+  /** The number of members currently in the cluster. */
+  int memberCount();
+
+  NodeDirectory nodes();
+
+  FarmConfigFeed config();
+
+  CertificateTable certificates();
+
+  TicketKeyHolder ticketKeys();
+
+  Leadership leadership();
+
+  /** A named session table with the given idle TTL (the first caller's TTL wins for the map's config). */
+  SessionTable sessionTable(String name, Duration idleTtl);
+
+  /** Leaves the cluster. */
+  CompletionStage<Void> shutdown();
+
+  @Override
+  default void close() {
+    shutdown().toCompletableFuture().join();
+  }
+}

@@ -1,0 +1,72 @@
+package io.sslfarm.node;
+
+import static io.sslfarm.config.ConfigTypes.BOOLEAN;
+import static io.sslfarm.config.ConfigTypes.DURATION_TYPE;
+import static io.sslfarm.config.ConfigTypes.HOST_PORT_LIST;
+import static io.sslfarm.config.ConfigTypes.PORT;
+import static io.sslfarm.config.ConfigTypes.STRING;
+import static io.sslfarm.config.ConfigTypes.oneOf;
+
+import io.sslfarm.cluster.HostPort;
+import io.sslfarm.config.ConfigKey;
+import java.time.Duration;
+import java.util.List;
+
+/** Keys every node has: identity, cluster membership, admin port. Tier keys live in each tier's options class. */
+public final class NodeOptions {
+
+  private NodeOptions() {
+  }
+
+  public static final ConfigKey<String> ID = ConfigKey.of("node.id", STRING, null,
+      "node id, unique in the farm; empty = <role>-<host>-<data port>");
+  public static final ConfigKey<String> ROLE = ConfigKey.of("node.role", oneOf("edge", "ssl", "router", "backend"),
+      null, "what this node does: edge, ssl, router or backend (the command line usually sets it)");
+  public static final ConfigKey<String> ADVERTISE_HOST = ConfigKey.of("node.advertise-host", STRING, "",
+      "host other nodes use to reach this node's data and admin ports; empty = the listen host, or this host's name"
+          + " when listening on 0.0.0.0");
+  public static final ConfigKey<String> DATA_DIR = ConfigKey.of("node.data-dir", STRING, ".sslfarm",
+      "directory for the node's own files (generated admin token, dev CA)");
+  public static final ConfigKey<Duration> DRAIN_TIMEOUT = ConfigKey.of("node.drain-timeout", DURATION_TYPE,
+      Duration.ofSeconds(30), "on SIGTERM: how long to wait for open connections after turning DRAINING; 0 = do not wait");
+
+  public static final ConfigKey<String> CLUSTER_MODE = ConfigKey.of("cluster.mode", oneOf("member", "client", "none"),
+      "member", "member = embedded Hazelcast member; client = client of an external Hazelcast cluster (cluster.seeds);"
+          + " none = no cluster (backend only)");
+  public static final ConfigKey<String> CLUSTER_NAME = ConfigKey.of("cluster.name", STRING, "sslfarm",
+      "Hazelcast cluster name; nodes with another name never join");
+  public static final ConfigKey<String> CLUSTER_HOST = ConfigKey.of("cluster.host", STRING, "127.0.0.1",
+      "interface the cluster member binds to (0.0.0.0 = all)");
+  public static final ConfigKey<Integer> CLUSTER_PORT = ConfigKey.of("cluster.port", PORT, 5701,
+      "first cluster port tried; the next free one up to +100 is used");
+  public static final ConfigKey<String> CLUSTER_PUBLIC_ADDRESS = ConfigKey.of("cluster.public-address", STRING, "",
+      "host[:port] other members use to reach this member; empty = the bind address");
+  public static final ConfigKey<List<HostPort>> CLUSTER_SEEDS = ConfigKey.of("cluster.seeds", HOST_PORT_LIST,
+      List.of(new HostPort("127.0.0.1", 5701)), "members to join through (TCP-IP join; multicast is off)");
+  public static final ConfigKey<Duration> CLUSTER_HEARTBEAT = ConfigKey.of("cluster.heartbeat", DURATION_TYPE,
+      Duration.ofSeconds(1), "member heartbeat interval");
+  public static final ConfigKey<Duration> CLUSTER_MAX_NO_HEARTBEAT = ConfigKey.of("cluster.max-no-heartbeat",
+      DURATION_TYPE, Duration.ofSeconds(5), "a member silent this long is removed (a hung member blocks map calls"
+          + " until then)");
+  public static final ConfigKey<String> MASTER_KEY_FILE = ConfigKey.of("cluster.master-key-file", STRING, "",
+      "file with the farm master key (base64 of 32 bytes) that seals private and ticket keys; empty ="
+          + " cluster.master-key, else <data-dir>/master.key created on first start");
+  public static final ConfigKey<String> MASTER_KEY = ConfigKey.of("cluster.master-key", STRING, "",
+      "the farm master key itself (base64); prefer the file or the environment variable; never logged");
+
+  public static final ConfigKey<String> ADMIN_HOST = ConfigKey.of("admin.host", STRING, "127.0.0.1",
+      "interface of the admin HTTP server");
+  public static final ConfigKey<Integer> ADMIN_PORT = ConfigKey.of("admin.port", PORT, 9900,
+      "admin HTTP port (health, metrics, API); 0 = any free port");
+  public static final ConfigKey<String> ADMIN_TOKEN = ConfigKey.of("admin.token", STRING, "",
+      "bearer token for /api/; empty = admin.token-file");
+  public static final ConfigKey<String> ADMIN_TOKEN_FILE = ConfigKey.of("admin.token-file", STRING, "",
+      "file holding the bearer token; empty = <data-dir>/admin.token, generated on first start");
+  public static final ConfigKey<Boolean> NATIVE_TRANSPORT = ConfigKey.of("node.native-transport", BOOLEAN, true,
+      "use native epoll when available");
+
+  public static final List<ConfigKey<?>> KEYS = List.of(ID, ROLE, ADVERTISE_HOST, DATA_DIR, DRAIN_TIMEOUT,
+      NATIVE_TRANSPORT, CLUSTER_MODE, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_PUBLIC_ADDRESS, CLUSTER_SEEDS,
+      CLUSTER_HEARTBEAT, CLUSTER_MAX_NO_HEARTBEAT, MASTER_KEY_FILE, MASTER_KEY, ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN,
+      ADMIN_TOKEN_FILE);
+}
