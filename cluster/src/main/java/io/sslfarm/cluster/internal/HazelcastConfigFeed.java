@@ -1,0 +1,134 @@
+package io.sslfarm.cluster.internal;
+
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.EntryListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.MapEvent;
+import com.hazelcast.replicatedmap.ReplicatedMap;
+import io.sslfarm.cluster.FarmConfig;
+import io.sslfarm.cluster.FarmConfigFeed;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Farm config on a ReplicatedMap (section name → JSON): every member holds a full copy, so reads are local. Each change
+ * rebuilds an immutable {@link FarmConfig} and hands it to listeners one at a time on a dedicated thread.
+ */
+final class HazelcastConfigFeed implements FarmConfigFeed {
+
+  private static final Logger log = LoggerFactory.getLogger(HazelcastConfigFeed.class);
+
+  private final ReplicatedMap<String, String> map;
+  private final ExecutorService io;
+  private final ExecutorService notifier = Executors.newSingleThreadExecutor(
+      HazelcastFarmCluster.daemon("sslfarm-config-events"));
+  private final CopyOnWriteArrayList<Consumer<FarmConfig>> listeners = new CopyOnWriteArrayList<>();
+  private volatile FarmConfig current;
+
+  HazelcastConfigFeed(HazelcastInstance hz, ExecutorService io) {
+    this.map = hz.getReplicatedMap(HazelcastFarmCluster.CONFIG);
+    this.io = io;
+    map.addEntryListener(new EntryListener<String, String>() {
+      @Override
+      public void entryAdded(EntryEvent<String, String> e) {
+        changed();
+      }
+
+      @Override
+      public void entryUpdated(EntryEvent<String, String> e) {
+        changed();
+      }
+
+      @Override
+      public void entryRemoved(EntryEvent<String, String> e) {
+        changed();
+      }
+
+      @Override
+      public void entryEvicted(EntryEvent<String, String> e) {
+        changed();
+      }
+
+      @Override
+      public void entryExpired(EntryEvent<String, String> e) {
+        changed();
+      }
+
+      @Override
+      public void mapCleared(MapEvent e) {
+        changed();
+      }
+
+      @Override
+      public void mapEvicted(MapEvent e) {
+        changed();
+      }
+    });
+    this.current = read();
+  }
+
+  private FarmConfig read() {
+    Map<String, JsonObject> sections = new TreeMap<>();
+    for (Map.Entry<String, String> e : map.entrySet()) {
+      try {
+        sections.put(e.getKey(), new JsonObject(e.getValue()));
+      } catch (RuntimeException ex) {
+        log.warn("farm config section {} is not valid JSON, ignored", e.getKey());
+      }
+    }
+    return new FarmConfig(sections);
+  }
+
+  private void changed() {
+    notifier.execute(() -> {
+      FarmConfig next = read();
+      if (next.equals(current)) {
+        return;
+      }
+      current = next;
+      for (Consumer<FarmConfig> l : listeners) {
+        try {
+          l.accept(next);
+        } catch (RuntimeException e) {
+          log.warn("farm config listener failed", e);
+        }
+      }
+    });
+  }
+
+  @Override
+  public FarmConfig current() {
+    return current;
+  }
+
+  @Override
+  public CompletionStage<Void> apply(FarmConfig config) {
+    return HazelcastFarmCluster.async(io, () -> {
+      config.sections().forEach((k, v) -> map.put(k, v.encode()));
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> removeSection(String name) {
+    return HazelcastFarmCluster.async(io, () -> {
+      map.remove(name);
+      return null;
+    });
+  }
+
+  @Override
+  public AutoCloseable addListener(Consumer<FarmConfig> listener) {
+    listeners.add(listener);
+    notifier.execute(() -> listener.accept(current));
+    return () -> listeners.remove(listener);
+  }
+}
