@@ -123,7 +123,7 @@ public final class HazelcastFarmCluster implements FarmCluster {
     // Join in about a second instead of 10+: no initial wait, short join window (STACK-NOTES).
     cfg.setProperty("hazelcast.wait.seconds.before.join", "0");
     cfg.setProperty("hazelcast.max.wait.seconds.before.join", "0");
-    cfg.setProperty("hazelcast.max.join.seconds", "3");
+    cfg.setProperty("hazelcast.max.join.seconds", "20");
     cfg.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
     cfg.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
     cfg.setProperty("hazelcast.graceful.shutdown.max.wait", "10");

@@ -1,0 +1,235 @@
+package io.sslfarm.admin;
+
+import io.sslfarm.node.NodeMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin HTTP server every node runs.
+ *
+ * <pre>
+ *   GET /health/live    200 while the process runs
+ *   GET /health/ready   200 when every readiness check passes (joined, serving, not draining), else 503
+ *   GET /metrics        Prometheus text: JVM, Vert.x and sslfarm meters
+ *   *   /api/...        bearer token required (401 without or with a wrong one); JSON in and out
+ * </pre>
+ *
+ * Handlers run on the server's event loop and must not block.
+ */
+public final class AdminServer implements AdminRoutes {
+
+  private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+  private static final int MAX_BODY = 1 << 20;
+
+  private final Vertx vertx;
+  private final byte[] token;
+  private final NodeMetrics metrics;
+  private final List<Route> routes = new CopyOnWriteArrayList<>();
+  private final Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
+  private HttpServer server;
+
+  private record Route(HttpMethod method, String[] segments, AdminHandler handler) {
+  }
+
+  public AdminServer(Vertx vertx, String token, NodeMetrics metrics) {
+    if (token == null || token.length() < 16) {
+      throw new IllegalArgumentException("admin token must be at least 16 characters");
+    }
+    this.vertx = vertx;
+    this.token = token.getBytes(StandardCharsets.UTF_8);
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void route(HttpMethod method, String pattern, AdminHandler handler) {
+    if (!pattern.startsWith("/api/")) {
+      throw new IllegalArgumentException("admin API routes live under /api/: " + pattern);
+    }
+    routes.add(new Route(method, pattern.substring(1).split("/"), handler));
+  }
+
+  @Override
+  public synchronized void readiness(String name, BooleanSupplier check) {
+    readiness.put(name, check);
+  }
+
+  /** The failing readiness checks (empty = ready). */
+  public synchronized List<String> notReady() {
+    List<String> failing = new ArrayList<>();
+    readiness.forEach((name, check) -> {
+      boolean ok;
+      try {
+        ok = check.getAsBoolean();
+      } catch (RuntimeException e) {
+        ok = false;
+      }
+      if (!ok) {
+        failing.add(name);
+      }
+    });
+    return failing;
+  }
+
+  public Future<Integer> listen(String host, int port) {
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
+        .setMaxHeaderSize(16 * 1024).setIdleTimeout(60));
+    server.requestHandler(this::handle);
+    return server.listen().map(HttpServer::actualPort);
+  }
+
+  public Future<Void> close() {
+    return server == null ? Future.succeededFuture() : server.shutdown(java.time.Duration.ofMillis(200));
+  }
+
+  private void handle(HttpServerRequest req) {
+    String path = req.path();
+    switch (path) {
+      case "/health/live" -> {
+        reply(req, 200, "text/plain", Buffer.buffer("live\n"));
+        return;
+      }
+      case "/health/ready" -> {
+        List<String> failing = notReady();
+        if (failing.isEmpty()) {
+          reply(req, 200, "text/plain", Buffer.buffer("ready\n"));
+        } else {
+          reply(req, 503, "text/plain", Buffer.buffer("not ready: " + String.join(", ", failing) + "\n"));
+        }
+        return;
+      }
+      case "/metrics" -> {
+        vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
+          if (ar.succeeded()) {
+            reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", Buffer.buffer(ar.result()));
+          } else {
+            reply(req, 500, "text/plain", Buffer.buffer("metrics unavailable\n"));
+          }
+        });
+        return;
+      }
+      default -> {
+      }
+    }
+    if (!path.startsWith("/api/")) {
+      reply(req, 404, "application/json", AdminResponse.error(404, "not found").body());
+      return;
+    }
+    if (!authorized(req.getHeader("Authorization"))) {
+      metrics.adminUnauthorized();
+      req.response().putHeader("WWW-Authenticate", "Bearer realm=\"sslfarm\"");
+      reply(req, 401, "application/json", AdminResponse.error(401, "missing or wrong bearer token").body());
+      return;
+    }
+    Map<String, String> params = new HashMap<>();
+    Route route = match(req.method(), path, params);
+    if (route == null) {
+      boolean pathKnown = routes.stream().anyMatch(r -> matches(r.segments, path, new HashMap<>()));
+      reply(req, pathKnown ? 405 : 404, "application/json",
+          AdminResponse.error(pathKnown ? 405 : 404, pathKnown ? "method not allowed" : "not found").body());
+      return;
+    }
+    Map<String, String> query = new HashMap<>();
+    req.params().forEach(e -> query.putIfAbsent(e.getKey(), e.getValue()));
+    Buffer body = Buffer.buffer();
+    req.handler(chunk -> {
+      if (body.length() + chunk.length() > MAX_BODY) {
+        reply(req, 413, "application/json", AdminResponse.error(413, "body larger than 1 MiB").body());
+        req.connection().close();
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    req.endHandler(v -> {
+      if (req.response().ended()) {
+        return;
+      }
+      Future<AdminResponse> f;
+      try {
+        f = route.handler.handle(new AdminRequest(req.method(), path, params, query, body));
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      f.onComplete(ar -> {
+        if (ar.succeeded()) {
+          metrics.adminOk();
+          AdminResponse r = ar.result();
+          reply(req, r.status(), r.contentType(), r.body());
+        } else {
+          Throwable e = ar.cause();
+          while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+            e = e.getCause();
+          }
+          int status = e instanceof AdminException ae ? ae.status()
+              : e instanceof java.util.NoSuchElementException ? 404
+              : e instanceof IllegalArgumentException ? 400 : 500;
+          if (status >= 500) {
+            metrics.adminError();
+            log.warn("admin {} {} failed", req.method(), path, e);
+          }
+          reply(req, status, "application/json", AdminResponse.error(status, String.valueOf(e.getMessage())).body());
+        }
+      });
+    });
+  }
+
+  private boolean authorized(String header) {
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+    return MessageDigest.isEqual(given, token);
+  }
+
+  private Route match(HttpMethod method, String path, Map<String, String> params) {
+    for (Route r : routes) {
+      Map<String, String> p = new HashMap<>();
+      if (r.method.equals(method) && matches(r.segments, path, p)) {
+        params.putAll(p);
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private static boolean matches(String[] segments, String path, Map<String, String> params) {
+    String[] parts = path.substring(1).split("/");
+    if (parts.length != segments.length) {
+      return false;
+    }
+    for (int i = 0; i < parts.length; i++) {
+      if (segments[i].startsWith(":")) {
+        if (parts[i].isEmpty()) {
+          return false;
+        }
+        params.put(segments[i].substring(1), java.net.URLDecoder.decode(parts[i], StandardCharsets.UTF_8));
+      } else if (!segments[i].equals(parts[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void reply(HttpServerRequest req, int status, String contentType, Buffer body) {
+    if (req.response().ended() || req.response().closed()) {
+      return;
+    }
+    req.response().setStatusCode(status).putHeader("Content-Type", contentType)
+        .putHeader("Cache-Control", "no-store").end(body);
+  }
+}

@@ -1,0 +1,90 @@
+package io.sslfarm.node;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sslfarm.cluster.FarmCluster;
+import java.util.function.Supplier;
+
+/**
+ * Every meter of the node core (admin API, cluster, drain), and the registry itself. Tier meters live in each tier's
+ * own {@code *Metrics} class.
+ *
+ * <ul>
+ *   <li>{@code sslfarm.admin.requests{result=ok|unauthorized|error}}</li>
+ *   <li>{@code sslfarm.node.info{role, node}} (always 1)</li>
+ *   <li>{@code sslfarm.cluster.members}, {@code sslfarm.node.active.connections}, {@code sslfarm.node.draining}</li>
+ * </ul>
+ */
+public final class NodeMetrics {
+
+  private final PrometheusMeterRegistry registry;
+  private final Counter adminOk;
+  private final Counter adminUnauthorized;
+  private final Counter adminError;
+
+  public NodeMetrics() {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    this.adminOk = adminCounter("ok");
+    this.adminUnauthorized = adminCounter("unauthorized");
+    this.adminError = adminCounter("error");
+  }
+
+  private Counter adminCounter(String result) {
+    return Counter.builder("sslfarm.admin.requests").tag("result", result)
+        .description("admin API requests by outcome").register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Prometheus text exposition (format 0.0.4). */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public void adminOk() {
+    adminOk.increment();
+  }
+
+  public void adminUnauthorized() {
+    adminUnauthorized.increment();
+  }
+
+  public void adminError() {
+    adminError.increment();
+  }
+
+  void bindNode(String nodeId, String role, Supplier<FarmCluster> cluster, Supplier<Long> active,
+                Supplier<Boolean> draining) {
+    Gauge.builder("sslfarm.node.info", () -> 1).tag("node", nodeId).tag("role", role)
+        .description("constant 1, labelled with the node id and role").register(registry);
+    Gauge.builder("sslfarm.cluster.members", () -> {
+      FarmCluster c = cluster.get();
+      return c == null ? 0 : c.memberCount();
+    }).description("members in the cluster as seen by this node").register(registry);
+    Gauge.builder("sslfarm.node.active.connections", () -> active.get())
+        .description("open downstream connections of this node's tier").register(registry);
+    Gauge.builder("sslfarm.node.draining", () -> draining.get() ? 1 : 0)
+        .description("1 while the node drains").register(registry);
+  }
+
+  public MeterRegistry meterRegistry() {
+    return registry;
+  }
+}
