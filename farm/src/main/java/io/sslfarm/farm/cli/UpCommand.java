@@ -1,0 +1,273 @@
+package io.sslfarm.farm.cli;
+
+import io.sslfarm.certs.CertsMetrics;
+import io.sslfarm.certs.gen.DevCa;
+import io.sslfarm.certs.gen.GeneratedCertificate;
+import io.sslfarm.certs.store.CertificateService;
+import io.sslfarm.cluster.FarmCluster;
+import io.sslfarm.cluster.FarmConfig;
+import io.sslfarm.cluster.NodeRole;
+import io.sslfarm.cluster.seal.MasterKey;
+import io.sslfarm.cluster.seal.SecretSealer;
+import io.sslfarm.config.ConfigException;
+import io.sslfarm.config.NodeConfig;
+import io.sslfarm.config.NodeConfigLoader;
+import io.sslfarm.farm.CliException;
+import io.sslfarm.farm.Schema;
+import io.sslfarm.farm.Tiers;
+import io.sslfarm.node.FarmConfigValidators;
+import io.sslfarm.node.FarmNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sslfarm up}: a whole farm in this JVM, for trying it — demo backends, a router, SSL nodes and an edge, each
+ * its own embedded Hazelcast member, a dev certificate generated and stored, a farm config applied.
+ *
+ * <pre>
+ *   curl ─▶ edge :8443 ─▶ ssl :9443/:9444 ─▶ router :8080 ─▶ backend :8081/:8082
+ * </pre>
+ */
+@Command(name = "up", mixinStandardHelpOptions = true,
+    description = "Start a whole farm on this machine (embedded Hazelcast, dev certificate, demo backends)."
+        + " Ctrl-C stops it cleanly.")
+public final class UpCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
+
+  @Option(names = "--dir", paramLabel = "DIR", description = "state directory (master key, admin token, dev CA);"
+      + " default: ${DEFAULT-VALUE}")
+  Path dir = Path.of(".sslfarm");
+
+  @Option(names = "--host", description = "interface for every listener; default: ${DEFAULT-VALUE}")
+  String host = "127.0.0.1";
+
+  @Option(names = "--edge-port", description = "the HTTPS entry point; default: ${DEFAULT-VALUE}")
+  int edgePort = 8443;
+
+  @Option(names = "--ssl-nodes", description = "number of SSL nodes; default: ${DEFAULT-VALUE}")
+  int sslNodes = 2;
+
+  @Option(names = "--backends", description = "number of demo backends; default: ${DEFAULT-VALUE}")
+  int backends = 2;
+
+  @Option(names = "--sticky", description = "stickiness of the demo pool: insert, learn or none;"
+      + " default: ${DEFAULT-VALUE}")
+  String sticky = "insert";
+
+  @Option(names = "--names", split = ",", description = "names of the dev certificate; default: ${DEFAULT-VALUE}")
+  List<String> names = List.of("localhost", "*.localhost", "127.0.0.1");
+
+  @Option(names = "--cluster-port", description = "first Hazelcast port; default: ${DEFAULT-VALUE}")
+  int clusterPort = 5801;
+
+  @Option(names = "--admin-port", description = "admin port of the first node (the others follow);"
+      + " default: ${DEFAULT-VALUE}")
+  int adminPort = 9900;
+
+  @Option(names = "--exit-after", hidden = true, description = "stop after this many seconds (tests)")
+  long exitAfterSeconds = 0;
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  private final List<FarmNode> nodes = Collections.synchronizedList(new ArrayList<>());
+
+  @Override
+  public Integer call() throws Exception {
+    if (sslNodes < 1 || sslNodes > 8 || backends < 1 || backends > 8) {
+      throw new CliException(2, "--ssl-nodes and --backends must be 1-8");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    Files.createDirectories(dir);
+    Path masterKeyFile = dir.resolve("master.key");
+    if (!Files.exists(masterKeyFile)) {
+      MasterKey.generate().writeTo(masterKeyFile);
+    }
+    Path tokenFile = dir.resolve("admin.token");
+    if (!Files.exists(tokenFile)) {
+      byte[] b = new byte[24];
+      new SecureRandom().nextBytes(b);
+      Files.writeString(tokenFile, Base64.getUrlEncoder().withoutPadding().encodeToString(b) + "\n",
+          StandardCharsets.US_ASCII);
+      try {
+        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException ignored) {
+        // not POSIX
+      }
+    }
+    int members = 1 + sslNodes + 1;
+    String seeds = String.join(",", java.util.stream.IntStream.range(0, members)
+        .mapToObj(i -> "127.0.0.1:" + (clusterPort + i)).toList());
+    Map<String, Object> common = new HashMap<>();
+    common.put("cluster.name", "sslfarm-up");
+    common.put("cluster.seeds", seeds);
+    common.put("cluster.master-key-file", masterKeyFile.toString());
+    common.put("admin.token-file", tokenFile.toString());
+    common.put("node.data-dir", dir.toString());
+    common.put("node.drain-timeout", "5s");
+    common.put("admin.host", host);
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopAll();
+      stopped.countDown();
+    }, "sslfarm-up-shutdown"));
+
+    try {
+      int admin = adminPort;
+      List<JsonObject> backendSpecs = new ArrayList<>();
+      for (int i = 1; i <= backends; i++) {
+        int port = 8080 + i;
+        Map<String, Object> o = new HashMap<>(common);
+        o.put("node.id", "backend-" + i);
+        o.put("cluster.mode", "none");
+        o.put("backend.host", host);
+        o.put("backend.port", port);
+        o.put("admin.port", 0);
+        start(NodeRole.BACKEND, o);
+        backendSpecs.add(new JsonObject().put("id", "backend-" + i).put("address", host + ":" + port));
+      }
+      Map<String, Object> r = new HashMap<>(common);
+      r.put("node.id", "router-1");
+      r.put("cluster.port", clusterPort);
+      r.put("router.host", host);
+      r.put("router.port", 8080);
+      r.put("admin.port", admin + 1 + sslNodes);
+      FarmNode router = start(NodeRole.ROUTER, r);
+      FarmCluster cluster = router.cluster();
+      applyFarmConfig(cluster, backendSpecs);
+      Path caPem = storeDevCertificate(cluster, masterKeyFile);
+      for (int i = 1; i <= sslNodes; i++) {
+        Map<String, Object> s = new HashMap<>(common);
+        s.put("node.id", "ssl-" + i);
+        s.put("cluster.port", clusterPort + i);
+        s.put("ssl.host", host);
+        s.put("ssl.port", 9442 + i);
+        s.put("certs.default-id", "dev");
+        s.put("admin.port", admin + i);
+        start(NodeRole.SSL, s);
+      }
+      Map<String, Object> e = new HashMap<>(common);
+      e.put("node.id", "edge-1");
+      e.put("cluster.port", clusterPort + sslNodes + 1);
+      e.put("edge.host", host);
+      e.put("edge.port", edgePort);
+      e.put("admin.port", admin);
+      start(NodeRole.EDGE, e);
+
+      out.println();
+      out.println("sslfarm is up: 1 edge, " + sslNodes + " SSL nodes, 1 router, " + backends
+          + " demo backends (embedded Hazelcast, " + cluster.memberCount() + " members).");
+      out.println("  try:     curl --cacert " + caPem + " https://localhost:" + edgePort + "/");
+      out.println("  sticky:  curl --cacert " + caPem + " -c jar -b jar https://localhost:" + edgePort + "/  (twice)");
+      out.println("  status:  ./sslfarm status        (admin API http://" + host + ":" + admin + "/, token in "
+          + tokenFile + ")");
+      out.println("  metrics: curl http://" + host + ":" + admin + "/metrics");
+      out.println("Ctrl-C stops the farm.");
+      out.flush();
+    } catch (RuntimeException ex) {
+      stopAll();
+      throw ex;
+    }
+    if (exitAfterSeconds > 0) {
+      if (!stopped.await(exitAfterSeconds, TimeUnit.SECONDS)) {
+        stopAll();
+      }
+      return 0;
+    }
+    stopped.await();
+    return 0;
+  }
+
+  private FarmNode start(NodeRole role, Map<String, Object> overrides) {
+    NodeConfig cfg;
+    try {
+      Map<String, Object> o = new HashMap<>(overrides);
+      o.put("node.role", role.id());
+      cfg = new NodeConfigLoader(Schema.ALL).load(null, Map.of(), o);
+    } catch (ConfigException e) {
+      throw new CliException(2, "config error: " + e.getMessage());
+    }
+    FarmNode node = new FarmNode(cfg, role, Tiers.create(role));
+    try {
+      node.start().toCompletableFuture().join();
+    } catch (CompletionException e) {
+      Throwable c = e.getCause() == null ? e : e.getCause();
+      throw new CliException(1, role.id() + " node did not start: " + c.getMessage());
+    }
+    nodes.add(node);
+    return node;
+  }
+
+  private void applyFarmConfig(FarmCluster cluster, List<JsonObject> backendSpecs) {
+    JsonObject pool = new JsonObject().put("backends", new JsonArray(backendSpecs))
+        .put("sticky", new JsonObject().put("mode", sticky))
+        .put("health", new JsonObject().put("path", "/health").put("interval", "2s").put("timeout", "1s")
+            .put("rise", 2).put("fall", 2));
+    FarmConfig fc = FarmConfig.fromJson(new JsonObject()
+        .put("routes", new JsonObject().put("default-pool", "web"))
+        .put("pools", new JsonObject().put("web", pool)));
+    try {
+      FarmConfigValidators.validate(fc);
+    } catch (ConfigException | IllegalArgumentException e) {
+      throw new CliException(2, "demo farm config: " + e.getMessage());
+    }
+    cluster.config().apply(fc).toCompletableFuture().join();
+  }
+
+  private Path storeDevCertificate(FarmCluster cluster, Path masterKeyFile) throws IOException {
+    DevCa ca = DevCa.loadOrCreate(dir.resolve("dev-ca"));
+    GeneratedCertificate g = ca.issue(names, Duration.ofDays(90), io.sslfarm.certs.gen.KeyType.EC_P256);
+    SecretSealer sealer = new SecretSealer(MasterKey.fromFile(masterKeyFile));
+    CertificateService service = new CertificateService(cluster.certificates(), cluster.nodes(), sealer, 14,
+        new CertsMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+    try {
+      service.add("dev", g.chainPem(), g.keyPem(), null).toCompletableFuture().join();
+    } catch (CompletionException e) {
+      throw new CliException(1, "dev certificate: " + e.getCause().getMessage());
+    }
+    Path caPem = dir.resolve("dev-ca").resolve("ca.pem");
+    log.info("dev certificate 'dev' for {} stored; clients trust {}", names, caPem);
+    return caPem;
+  }
+
+  private void stopAll() {
+    List<FarmNode> copy;
+    synchronized (nodes) {
+      copy = new ArrayList<>(nodes);
+      nodes.clear();
+    }
+    Collections.reverse(copy);
+    for (FarmNode n : copy) {
+      try {
+        n.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("node {} did not stop cleanly: {}", n.nodeId(), e.toString());
+      }
+    }
+  }
+}

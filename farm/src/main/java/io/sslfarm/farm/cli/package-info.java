@@ -1,0 +1,2 @@
+/** picocli commands of {@code sslfarm}. */
+package io.sslfarm.farm.cli;
