@@ -249,13 +249,29 @@ public final class FarmNode {
       return adv;
     }
     if ("0.0.0.0".equals(bindHost) || "::".equals(bindHost)) {
-      try {
-        return InetAddress.getLocalHost().getHostName();
-      } catch (IOException e) {
-        return "127.0.0.1";
-      }
+      // Listening on every interface: advertise an address other hosts can dial (a container's hostname is not
+      // resolvable by its peers, its IP is).
+      return firstNonLoopbackIpv4().orElse("127.0.0.1");
     }
     return bindHost;
+  }
+
+  static java.util.Optional<String> firstNonLoopbackIpv4() {
+    try {
+      for (java.net.NetworkInterface ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+        if (!ni.isUp() || ni.isLoopback()) {
+          continue;
+        }
+        for (InetAddress a : java.util.Collections.list(ni.getInetAddresses())) {
+          if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+            return java.util.Optional.of(a.getHostAddress());
+          }
+        }
+      }
+    } catch (java.net.SocketException e) {
+      log.debug("cannot list network interfaces: {}", e.toString());
+    }
+    return java.util.Optional.empty();
   }
 
   private Future<Void> register() {

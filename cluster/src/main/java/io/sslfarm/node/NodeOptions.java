@@ -23,7 +23,7 @@ public final class NodeOptions {
   public static final ConfigKey<String> ROLE = ConfigKey.of("node.role", oneOf("edge", "ssl", "router", "backend"),
       null, "what this node does: edge, ssl, router or backend (the command line usually sets it)");
   public static final ConfigKey<String> ADVERTISE_HOST = ConfigKey.of("node.advertise-host", STRING, "",
-      "host other nodes use to reach this node's data and admin ports; empty = the listen host, or this host's name"
+      "host other nodes use to reach this node's data and admin ports; empty = the listen host, or this host's first non-loopback IPv4"
           + " when listening on 0.0.0.0");
   public static final ConfigKey<String> DATA_DIR = ConfigKey.of("node.data-dir", STRING, ".sslfarm",
       "directory for the node's own files (generated admin token, dev CA)");
