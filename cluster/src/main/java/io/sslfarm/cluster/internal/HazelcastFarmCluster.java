@@ -252,6 +252,14 @@ public final class HazelcastFarmCluster implements FarmCluster {
     return r -> daemon("sslfarm-cluster-shutdown").newThread(r).start();
   }
 
+  /**
+   * The value of {@code key} in the cluster map {@code mapName} exactly as Hazelcast stores it (diagnostics, and tests
+   * that prove no secret is stored in clear). Blocking: not for event loops.
+   */
+  public Object rawEntry(String mapName, String key) {
+    return hz.getMap(mapName).get(key);
+  }
+
   /** Kills this member without a graceful leave (tests of failure detection). */
   public void terminate() {
     running = false;

@@ -1,0 +1,2 @@
+/** The {@code /api/certs} admin endpoints. */
+package io.sslfarm.certs.admin;

@@ -1,0 +1,2 @@
+/** PEM parsing (BouncyCastle) of certificate chains and private keys, and PEM writing. */
+package io.sslfarm.certs.pem;
