@@ -1,0 +1,146 @@
+package io.sslfarm.router;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * The one place where the router answers by itself. Every status the router emits (never the backends') is a
+ * {@link Reason}: its status, a short plain-text body, whether the connection is closed afterwards, and a metric
+ * ({@code sslfarm.router.rejected{reason}}).
+ *
+ * <p>Two ways out, same reasons: {@link #send(HttpServerRequest, Reason, RouterMetrics)} for requests Vert.x handed
+ * to the proxy handler, and {@link #sendAndClose(ChannelHandlerContext, Reason, RouterMetrics, boolean)} for
+ * framing errors caught in the Netty pipeline before Vert.x ever saw the request.
+ */
+public final class RouterErrors {
+
+  /** Why the router answered by itself. */
+  public enum Reason {
+    /** Unparseable request line or header line (including bare CR / LF inside a header, obs-fold, NUL). */
+    BAD_REQUEST(400, "bad request", true),
+    /** Content-Length together with Transfer-Encoding (RFC 9112 §6.1: a smuggling vector). */
+    CONTENT_LENGTH_WITH_TRANSFER_ENCODING(400, "content-length with transfer-encoding", true),
+    /** Duplicate, conflicting, negative or non-numeric Content-Length. */
+    BAD_CONTENT_LENGTH(400, "invalid content-length", true),
+    /** A Transfer-Encoding other than chunked, or chunked not last. */
+    BAD_TRANSFER_ENCODING(400, "invalid transfer-encoding", true),
+    /** A chunk size line that is not hex, or a chunk not followed by CRLF. */
+    BAD_CHUNK(400, "invalid chunked body", true),
+    /** Request line longer than router.max-initial-line. */
+    URI_TOO_LONG(414, "request line too long", true),
+    /** Header block larger than router.max-header-size. */
+    HEADERS_TOO_LARGE(431, "request headers too large", true),
+    /** Body (declared or streamed) larger than router.max-body-size. */
+    BODY_TOO_LARGE(413, "request body too large", true),
+    /** The request head did not arrive within router.header-timeout of its first byte. */
+    HEADER_TIMEOUT(408, "request header timeout", true),
+    /** The whole request did not arrive within router.request-timeout of its first byte. */
+    REQUEST_TIMEOUT(408, "request timeout", true),
+    /** No route matches the host/path and there is no default pool (or it names an unknown pool). */
+    NO_ROUTE(503, "no route", false),
+    /** The pool has no backend that is up, not ejected and weighted above 0. */
+    NO_BACKEND(503, "no backend available", false),
+    /** Strict stickiness: the session's backend is down or gone. */
+    STICKY_BACKEND_DOWN(503, "sticky backend unavailable", false),
+    /** Connecting to the backend failed (refused, reset, connect timeout); the backend is ejected for a while. */
+    UPSTREAM_CONNECT(502, "bad gateway: upstream connect failed", false),
+    /** The backend closed or reset the connection, or sent an invalid response, before a full response head. */
+    UPSTREAM_ERROR(502, "bad gateway: upstream error", false),
+    /** No response head from the backend within router.upstream-response-timeout. */
+    UPSTREAM_TIMEOUT(504, "gateway timeout", false),
+    /** The peer sent a PROXY header but is not in router.trusted-proxies: closed without a response. */
+    UNTRUSTED_PROXY(0, "", true);
+
+    private final int status;
+    private final String body;
+    private final boolean close;
+    private final String tag;
+
+    Reason(int status, String body, boolean close) {
+      this.status = status;
+      this.body = body + "\n";
+      this.close = close;
+      this.tag = name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public int status() {
+      return status;
+    }
+
+    public String body() {
+      return body;
+    }
+
+    /** True if the connection is closed after the answer (framing can no longer be trusted). */
+    public boolean closesConnection() {
+      return close;
+    }
+
+    /** The metric tag, e.g. {@code content-length-with-transfer-encoding}. */
+    public String tag() {
+      return tag;
+    }
+  }
+
+  private RouterErrors() {
+  }
+
+  /**
+   * Answers a request Vert.x has parsed. Does nothing but count if the response head was already sent (the
+   * connection is then reset instead, so the client sees a truncated response rather than a wrong one).
+   */
+  public static void send(HttpServerRequest request, Reason reason, RouterMetrics metrics) {
+    metrics.rejected(reason);
+    HttpServerResponse resp = request.response();
+    if (resp.headWritten() || resp.closed()) {
+      if (!resp.closed()) {
+        resp.reset();
+      }
+      return;
+    }
+    resp.headers().clear();
+    resp.setStatusCode(reason.status())
+        .putHeader(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .putHeader(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    if (reason.closesConnection()) {
+      resp.putHeader(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      resp.end(reason.body()).onComplete(v -> request.connection().close());
+    } else {
+      resp.end(reason.body());
+    }
+  }
+
+  /**
+   * Answers from the Netty pipeline (HTTP/1.x framing errors, timeouts) and closes the connection.
+   *
+   * @param ctx             a context whose outbound path passes through the HTTP response encoder
+   * @param responseStarted true if a response is already partly written on this connection: then it just closes
+   */
+  public static void sendAndClose(ChannelHandlerContext ctx, Reason reason, RouterMetrics metrics,
+      boolean responseStarted) {
+    metrics.rejected(reason);
+    if (responseStarted || reason.status() == 0 || !ctx.channel().isActive()) {
+      ctx.close();
+      return;
+    }
+    byte[] body = reason.body().getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+        HttpResponseStatus.valueOf(reason.status()), Unpooled.wrappedBuffer(body));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+        .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+  }
+}

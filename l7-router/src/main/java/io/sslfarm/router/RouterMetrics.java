@@ -1,0 +1,102 @@
+package io.sslfarm.router;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.sslfarm.router.upstream.Upstream;
+import io.sslfarm.router.upstream.UpstreamPool;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Every meter of the router tier (prefix {@code sslfarm.router.}):
+ *
+ * <pre>
+ * sslfarm.router.requests{route, pool, backend, status}     counter  status = 1xx..5xx; backend "-" if none picked
+ * sslfarm.router.upstream.latency{pool, backend}            timer    request sent → response head received (histogram)
+ * sslfarm.router.sticky{pool, outcome}                      counter  hit | new | restick | forged | stale | unknown
+ * sslfarm.router.rejected{reason}                           counter  one per {@link RouterErrors.Reason}
+ * sslfarm.router.health.transitions{pool, backend, state}   counter  state = up | down
+ * sslfarm.router.upstream.available{pool, backend}          gauge    1 = may serve, 0 = down/ejected
+ * sslfarm.router.connections.active                         gauge    open downstream connections
+ * </pre>
+ *
+ * Meters are created once per tag combination and cached, so the request path does one map lookup per meter.
+ */
+public final class RouterMetrics {
+
+  public static final String PREFIX = "sslfarm.router.";
+
+  private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> gauges = new ConcurrentHashMap<>();
+
+  public RouterMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void request(String route, String pool, String backend, int status) {
+    String cls = (status / 100) + "xx";
+    counter("req|" + route + "|" + pool + "|" + backend + "|" + cls, () -> Counter.builder(PREFIX + "requests")
+        .description("requests answered, by route, pool, backend and status class")
+        .tags("route", route, "pool", pool, "backend", backend, "status", cls).register(registry)).increment();
+  }
+
+  public void upstreamLatency(String pool, String backend, long nanos) {
+    timers.computeIfAbsent(pool + "|" + backend, k -> Timer.builder(PREFIX + "upstream.latency")
+        .description("time from sending the request upstream to receiving the response head")
+        .tags("pool", pool, "backend", backend).publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+        .register(registry)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  /** Sticky outcomes: hit, new (no binding yet), restick (bound backend unusable), forged, stale, unknown. */
+  public void sticky(String pool, String outcome) {
+    counter("sticky|" + pool + "|" + outcome, () -> Counter.builder(PREFIX + "sticky")
+        .description("sticky routing outcomes").tags("pool", pool, "outcome", outcome).register(registry)).increment();
+  }
+
+  public void rejected(RouterErrors.Reason reason) {
+    counter("rej|" + reason, () -> Counter.builder(PREFIX + "rejected")
+        .description("requests or connections the router answered or closed by itself, by reason")
+        .tag("reason", reason.tag()).register(registry)).increment();
+  }
+
+  public void healthTransition(String pool, String backend, boolean up) {
+    String state = up ? "up" : "down";
+    counter("health|" + pool + "|" + backend + "|" + state, () -> Counter.builder(PREFIX + "health.transitions")
+        .tags("pool", pool, "backend", backend, "state", state).register(registry)).increment();
+  }
+
+  /** Registers the availability gauges of a pool's backends (idempotent). */
+  public void registerPool(UpstreamPool pool) {
+    for (Upstream u : pool.upstreams()) {
+      if (gauges.putIfAbsent(pool.name() + "|" + u.id(), Boolean.TRUE) == null) {
+        Gauge.builder(PREFIX + "upstream.available", u, x -> x.available(System.nanoTime()) ? 1 : 0)
+            .description("1 if the backend may serve requests").tags("pool", pool.name(), "backend", u.id())
+            .register(registry);
+      }
+    }
+  }
+
+  public void registerConnections(Supplier<Number> active) {
+    Gauge.builder(PREFIX + "connections.active", active).description("open downstream connections")
+        .strongReference(true).register(registry);
+  }
+
+  private Counter counter(String key, Supplier<Counter> make) {
+    Counter c = counters.get(key);
+    if (c == null) {
+      c = counters.computeIfAbsent(key, k -> make.get());
+    }
+    return c;
+  }
+}

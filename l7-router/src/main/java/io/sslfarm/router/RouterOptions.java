@@ -1,0 +1,330 @@
+package io.sslfarm.router;
+
+import static io.sslfarm.config.ConfigTypes.BOOLEAN;
+import static io.sslfarm.config.ConfigTypes.DURATION_TYPE;
+import static io.sslfarm.config.ConfigTypes.PORT;
+import static io.sslfarm.config.ConfigTypes.STRING;
+import static io.sslfarm.config.ConfigTypes.STRING_LIST;
+import static io.sslfarm.config.ConfigTypes.intRange;
+import static io.sslfarm.config.ConfigTypes.oneOf;
+
+import io.sslfarm.config.ConfigException;
+import io.sslfarm.config.ConfigKey;
+import io.sslfarm.config.NodeConfig;
+import io.sslfarm.router.listener.TrustedProxies;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Node-file options of the router tier (section {@code router}). Routes and pools are not here: they come from the
+ * farm config ({@link io.sslfarm.router.config.FarmConfigValidator}). A duration of 0 disables that timeout.
+ */
+public final class RouterOptions {
+
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final int DEFAULT_PORT = 8080;
+  public static final int DEFAULT_MAX_HEADER_SIZE = 8192;
+  public static final int DEFAULT_MAX_INITIAL_LINE = 8192;
+  public static final int DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024;
+  public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_UPSTREAM_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  public static final Duration DEFAULT_UPSTREAM_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
+  public static final int DEFAULT_UPSTREAM_MAX_CONNECTIONS = 256;
+
+  public static final ConfigKey<String> HOST = ConfigKey.of("router.host", STRING, DEFAULT_HOST,
+      "interface the HTTP listener binds to");
+  public static final ConfigKey<Integer> PORT_KEY = ConfigKey.of("router.port", PORT, DEFAULT_PORT,
+      "HTTP listener port (plain HTTP/1.1 and h2c from the SSL tier); 0 = any free port");
+  public static final ConfigKey<String> PROXY_PROTOCOL = ConfigKey.of("router.proxy-protocol",
+      oneOf("required", "off"), "required", "required = every connection starts with a PROXY v1/v2 header from a"
+          + " trusted peer (the SSL tier); off = plain HTTP, client address = TCP peer (direct mode, tests)");
+  public static final ConfigKey<List<String>> TRUSTED_PROXIES = ConfigKey.of("router.trusted-proxies", STRING_LIST,
+      List.of("127.0.0.0/8", "::1/128"), "CIDRs allowed to send the PROXY header; other peers are closed before"
+          + " any request is served");
+  public static final ConfigKey<Integer> MAX_HEADER_SIZE = ConfigKey.of("router.max-header-size",
+      intRange(1024, 1 << 20), DEFAULT_MAX_HEADER_SIZE, "bytes of request header lines; larger = 431 and close");
+  public static final ConfigKey<Integer> MAX_INITIAL_LINE = ConfigKey.of("router.max-initial-line",
+      intRange(256, 1 << 20), DEFAULT_MAX_INITIAL_LINE, "bytes of the request line; longer = 414 and close");
+  public static final ConfigKey<Integer> MAX_BODY_SIZE = ConfigKey.of("router.max-body-size",
+      intRange(0, Integer.MAX_VALUE), DEFAULT_MAX_BODY_SIZE, "bytes of request body; larger = 413 and close;"
+          + " 0 = unlimited");
+  public static final ConfigKey<Duration> HEADER_TIMEOUT = ConfigKey.of("router.header-timeout", DURATION_TYPE,
+      DEFAULT_HEADER_TIMEOUT, "time from a request's first byte to its complete head; exceeded = 408 and close");
+  public static final ConfigKey<Duration> REQUEST_TIMEOUT = ConfigKey.of("router.request-timeout", DURATION_TYPE,
+      DEFAULT_REQUEST_TIMEOUT, "time from a request's first byte to its complete body; exceeded = 408 and close");
+  public static final ConfigKey<Duration> IDLE_TIMEOUT = ConfigKey.of("router.idle-timeout", DURATION_TYPE,
+      DEFAULT_IDLE_TIMEOUT, "a downstream connection with no traffic for this long is closed");
+  public static final ConfigKey<Duration> UPSTREAM_CONNECT_TIMEOUT = ConfigKey.of("router.upstream-connect-timeout",
+      DURATION_TYPE, DEFAULT_UPSTREAM_CONNECT_TIMEOUT, "TCP connect to a backend; exceeded = 502 and ejection");
+  public static final ConfigKey<Duration> UPSTREAM_RESPONSE_TIMEOUT = ConfigKey.of(
+      "router.upstream-response-timeout", DURATION_TYPE, DEFAULT_UPSTREAM_RESPONSE_TIMEOUT,
+      "time for a backend to send the response head (and between body packets); exceeded = 504");
+  public static final ConfigKey<Integer> UPSTREAM_MAX_CONNECTIONS = ConfigKey.of("router.upstream-max-connections",
+      intRange(1, 65535), DEFAULT_UPSTREAM_MAX_CONNECTIONS, "keep-alive connections per backend and event loop");
+  public static final ConfigKey<Boolean> ACCESS_LOG = ConfigKey.of("router.access-log", BOOLEAN, true,
+      "one line per request on the SLF4J logger sslfarm.access");
+  public static final ConfigKey<String> ACCESS_LOG_FORMAT = ConfigKey.of("router.access-log-format",
+      oneOf("kv", "json"), "kv", "kv = key=value pairs, json = one JSON object per line");
+  public static final ConfigKey<String> STICKY_SECRET = ConfigKey.of("router.sticky-secret", STRING, "",
+      "HMAC secret for insert-mode cookies, the same on every router (at least 16 characters); empty = a random"
+          + " farm key kept in the cluster, sealed with the master key (recommended); never logged");
+  public static final ConfigKey<Integer> EVENT_LOOPS = ConfigKey.of("router.event-loops", intRange(0, 256), 0,
+      "listener instances (one event loop each); 0 = number of CPUs");
+
+  public static final List<ConfigKey<?>> KEYS = List.of(HOST, PORT_KEY, PROXY_PROTOCOL, TRUSTED_PROXIES,
+      MAX_HEADER_SIZE, MAX_INITIAL_LINE, MAX_BODY_SIZE, HEADER_TIMEOUT, REQUEST_TIMEOUT, IDLE_TIMEOUT,
+      UPSTREAM_CONNECT_TIMEOUT, UPSTREAM_RESPONSE_TIMEOUT, UPSTREAM_MAX_CONNECTIONS, ACCESS_LOG, ACCESS_LOG_FORMAT,
+      STICKY_SECRET, EVENT_LOOPS);
+
+  private String host = DEFAULT_HOST;
+  private int port = DEFAULT_PORT;
+  private boolean proxyProtocol = true;
+  private List<String> trustedProxies = TRUSTED_PROXIES.defaultValue();
+  private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
+  private int maxInitialLine = DEFAULT_MAX_INITIAL_LINE;
+  private int maxBodySize = DEFAULT_MAX_BODY_SIZE;
+  private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
+  private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+  private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+  private Duration upstreamConnectTimeout = DEFAULT_UPSTREAM_CONNECT_TIMEOUT;
+  private Duration upstreamResponseTimeout = DEFAULT_UPSTREAM_RESPONSE_TIMEOUT;
+  private int upstreamMaxConnections = DEFAULT_UPSTREAM_MAX_CONNECTIONS;
+  private boolean accessLog = true;
+  private String accessLogFormat = "kv";
+  private String stickySecret = "";
+  private int eventLoops = 0;
+
+  public RouterOptions() {
+  }
+
+  public RouterOptions(RouterOptions o) {
+    host = o.host;
+    port = o.port;
+    proxyProtocol = o.proxyProtocol;
+    trustedProxies = o.trustedProxies;
+    maxHeaderSize = o.maxHeaderSize;
+    maxInitialLine = o.maxInitialLine;
+    maxBodySize = o.maxBodySize;
+    headerTimeout = o.headerTimeout;
+    requestTimeout = o.requestTimeout;
+    idleTimeout = o.idleTimeout;
+    upstreamConnectTimeout = o.upstreamConnectTimeout;
+    upstreamResponseTimeout = o.upstreamResponseTimeout;
+    upstreamMaxConnections = o.upstreamMaxConnections;
+    accessLog = o.accessLog;
+    accessLogFormat = o.accessLogFormat;
+    stickySecret = o.stickySecret;
+    eventLoops = o.eventLoops;
+  }
+
+  /** Reads every {@code router.*} key (already type-checked by the loader) and validates the combination. */
+  public static RouterOptions fromConfig(NodeConfig c) {
+    RouterOptions o = new RouterOptions().setHost(c.get(HOST)).setPort(c.get(PORT_KEY))
+        .setProxyProtocol("required".equals(c.get(PROXY_PROTOCOL))).setTrustedProxies(c.get(TRUSTED_PROXIES))
+        .setMaxHeaderSize(c.get(MAX_HEADER_SIZE)).setMaxInitialLine(c.get(MAX_INITIAL_LINE))
+        .setMaxBodySize(c.get(MAX_BODY_SIZE)).setHeaderTimeout(c.get(HEADER_TIMEOUT))
+        .setRequestTimeout(c.get(REQUEST_TIMEOUT)).setIdleTimeout(c.get(IDLE_TIMEOUT))
+        .setUpstreamConnectTimeout(c.get(UPSTREAM_CONNECT_TIMEOUT))
+        .setUpstreamResponseTimeout(c.get(UPSTREAM_RESPONSE_TIMEOUT))
+        .setUpstreamMaxConnections(c.get(UPSTREAM_MAX_CONNECTIONS)).setAccessLog(c.get(ACCESS_LOG))
+        .setAccessLogFormat(c.get(ACCESS_LOG_FORMAT)).setStickySecret(c.get(STICKY_SECRET))
+        .setEventLoops(c.get(EVENT_LOOPS));
+    o.validate();
+    return o;
+  }
+
+  /** @throws ConfigException naming the key of the first invalid value */
+  public RouterOptions validate() {
+    try {
+      TrustedProxies.parse(trustedProxies);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(TRUSTED_PROXIES.path(), e.getMessage());
+    }
+    if (!stickySecret.isEmpty() && stickySecret.length() < 16) {
+      throw new ConfigException(STICKY_SECRET.path(), "must be at least 16 characters (or empty for the sealed"
+          + " farm key)");
+    }
+    if (upstreamConnectTimeout.isZero()) {
+      throw new ConfigException(UPSTREAM_CONNECT_TIMEOUT.path(), "must be positive");
+    }
+    return this;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  /** Listener interface; default {@value #DEFAULT_HOST}. */
+  public RouterOptions setHost(String host) {
+    this.host = host;
+    return this;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Listener port; default {@value #DEFAULT_PORT}; 0 = any free port. */
+  public RouterOptions setPort(int port) {
+    this.port = port;
+    return this;
+  }
+
+  public boolean proxyProtocol() {
+    return proxyProtocol;
+  }
+
+  /** True (default) = PROXY header required from trusted peers; false = direct mode. */
+  public RouterOptions setProxyProtocol(boolean proxyProtocol) {
+    this.proxyProtocol = proxyProtocol;
+    return this;
+  }
+
+  public List<String> trustedProxies() {
+    return trustedProxies;
+  }
+
+  /** CIDRs allowed to send PROXY headers; default 127.0.0.0/8 and ::1. */
+  public RouterOptions setTrustedProxies(List<String> trustedProxies) {
+    this.trustedProxies = List.copyOf(trustedProxies);
+    return this;
+  }
+
+  public int maxHeaderSize() {
+    return maxHeaderSize;
+  }
+
+  /** Bytes; default 8 KiB. */
+  public RouterOptions setMaxHeaderSize(int maxHeaderSize) {
+    this.maxHeaderSize = maxHeaderSize;
+    return this;
+  }
+
+  public int maxInitialLine() {
+    return maxInitialLine;
+  }
+
+  /** Bytes; default 8 KiB. */
+  public RouterOptions setMaxInitialLine(int maxInitialLine) {
+    this.maxInitialLine = maxInitialLine;
+    return this;
+  }
+
+  public int maxBodySize() {
+    return maxBodySize;
+  }
+
+  /** Bytes; default 10 MiB; 0 = unlimited. */
+  public RouterOptions setMaxBodySize(int maxBodySize) {
+    this.maxBodySize = maxBodySize;
+    return this;
+  }
+
+  public Duration headerTimeout() {
+    return headerTimeout;
+  }
+
+  /** Default 10 s; 0 = off. */
+  public RouterOptions setHeaderTimeout(Duration headerTimeout) {
+    this.headerTimeout = headerTimeout;
+    return this;
+  }
+
+  public Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  /** Default 60 s; 0 = off. */
+  public RouterOptions setRequestTimeout(Duration requestTimeout) {
+    this.requestTimeout = requestTimeout;
+    return this;
+  }
+
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /** Default 60 s; 0 = off. */
+  public RouterOptions setIdleTimeout(Duration idleTimeout) {
+    this.idleTimeout = idleTimeout;
+    return this;
+  }
+
+  public Duration upstreamConnectTimeout() {
+    return upstreamConnectTimeout;
+  }
+
+  /** Default 2 s; must be positive. */
+  public RouterOptions setUpstreamConnectTimeout(Duration upstreamConnectTimeout) {
+    this.upstreamConnectTimeout = upstreamConnectTimeout;
+    return this;
+  }
+
+  public Duration upstreamResponseTimeout() {
+    return upstreamResponseTimeout;
+  }
+
+  /** Default 30 s; 0 = off. */
+  public RouterOptions setUpstreamResponseTimeout(Duration upstreamResponseTimeout) {
+    this.upstreamResponseTimeout = upstreamResponseTimeout;
+    return this;
+  }
+
+  public int upstreamMaxConnections() {
+    return upstreamMaxConnections;
+  }
+
+  /** Keep-alive connections per backend; default 256. */
+  public RouterOptions setUpstreamMaxConnections(int upstreamMaxConnections) {
+    this.upstreamMaxConnections = upstreamMaxConnections;
+    return this;
+  }
+
+  public boolean accessLog() {
+    return accessLog;
+  }
+
+  /** Default true. */
+  public RouterOptions setAccessLog(boolean accessLog) {
+    this.accessLog = accessLog;
+    return this;
+  }
+
+  public String accessLogFormat() {
+    return accessLogFormat;
+  }
+
+  /** {@code kv} (default) or {@code json}. */
+  public RouterOptions setAccessLogFormat(String accessLogFormat) {
+    this.accessLogFormat = accessLogFormat;
+    return this;
+  }
+
+  public String stickySecret() {
+    return stickySecret;
+  }
+
+  /** Default empty = the sealed farm key from the cluster. */
+  public RouterOptions setStickySecret(String stickySecret) {
+    this.stickySecret = stickySecret;
+    return this;
+  }
+
+  public int eventLoops() {
+    return eventLoops;
+  }
+
+  /** Listener instances; default 0 = number of CPUs. */
+  public RouterOptions setEventLoops(int eventLoops) {
+    this.eventLoops = eventLoops;
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return "RouterOptions[" + host + ":" + port + ", proxy-protocol=" + (proxyProtocol ? "required" : "off")
+        + ", sticky-secret=" + (stickySecret.isEmpty() ? "farm-key" : "set") + "]";
+  }
+}

@@ -1,0 +1,535 @@
+package io.sslfarm.router.internal;
+
+import io.sslfarm.cluster.SessionTable;
+import io.sslfarm.router.RouterErrors;
+import io.sslfarm.router.RouterErrors.Reason;
+import io.sslfarm.router.RouterMetrics;
+import io.sslfarm.router.RouterOptions;
+import io.sslfarm.router.affinity.StickyCookieCodec;
+import io.sslfarm.router.config.PoolSpec;
+import io.sslfarm.router.config.StickySpec;
+import io.sslfarm.router.listener.DownstreamInfo;
+import io.sslfarm.router.listener.DownstreamListener;
+import io.sslfarm.router.route.RouteTable;
+import io.sslfarm.router.upstream.Upstream;
+import io.sslfarm.router.upstream.UpstreamPool;
+import io.sslfarm.router.upstream.UpstreamPools;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forwards one downstream request: route → pool → backend (sticky or new) → upstream keep-alive connection → response.
+ *
+ * <pre>
+ *  request ─▶ pause ─▶ RouteTable.match ─▶ pool ─▶ affinity ──────────────▶ forward ─▶ copy response ─▶ log/metrics
+ *                                                   insert: verify cookie      │          (+ Set-Cookie / learn)
+ *                                                   learn:  table lookup (async, hop back onto the request context)
+ *                                                   none:   weighted pick      └─ connect failed: eject, re-pick once
+ * </pre>
+ *
+ * Every failure ends in {@link RouterErrors}. Threading: everything runs on the request's event loop; the session
+ * table's callbacks hop back with {@link Context#runOnContext}.
+ */
+public final class ProxyHandler implements Handler<HttpServerRequest> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
+
+  private final Vertx vertx;
+  private final RouterOptions options;
+  private final RouterMetrics metrics;
+  private final DownstreamListener listener;
+  private final Supplier<RouteTable> routes;
+  private final UpstreamPools pools;
+  private final HttpClient client;
+  private final StickyCookieCodec cookies;
+  private final BiFunction<String, java.time.Duration, SessionTable> sessionTables;
+  private final AccessLog accessLog;
+
+  public ProxyHandler(Vertx vertx, RouterOptions options, RouterMetrics metrics, DownstreamListener listener,
+      Supplier<RouteTable> routes, UpstreamPools pools, HttpClient client, StickyCookieCodec cookies,
+      BiFunction<String, java.time.Duration, SessionTable> sessionTables, AccessLog accessLog) {
+    this.vertx = vertx;
+    this.options = options;
+    this.metrics = metrics;
+    this.listener = listener;
+    this.routes = routes;
+    this.pools = pools;
+    this.client = client;
+    this.cookies = cookies;
+    this.sessionTables = sessionTables;
+    this.accessLog = accessLog;
+  }
+
+  /** The state of one proxied request. */
+  private final class Exchange {
+    final HttpServerRequest req;
+    final DownstreamInfo down;
+    final long start = System.nanoTime();
+    final Context context = vertx.getOrCreateContext();
+    String host;
+    String route = "-";
+    UpstreamPool pool;
+    Upstream upstream;
+    String sticky = "-";
+    String setCookie;        // insert mode: cookie to set on the response
+    String learnSession;     // learn mode: the request's session id (to re-record on re-stick)
+    String requestId = "-";
+    HttpClientRequest upstreamRequest;
+    long sentAt;
+    boolean retried;
+    boolean staleRetried;
+    boolean done;
+
+    Exchange(HttpServerRequest req, DownstreamInfo down) {
+      this.req = req;
+      this.down = down;
+    }
+
+    String poolName() {
+      return pool == null ? "-" : pool.name();
+    }
+
+    String upstreamId() {
+      return upstream == null ? "-" : upstream.id();
+    }
+  }
+
+  @Override
+  public void handle(HttpServerRequest req) {
+    req.pause();
+    DownstreamInfo down = listener.info(req.connection());
+    if (down == null) {
+      req.connection().close();
+      return;
+    }
+    Exchange x = new Exchange(req, down);
+    req.response().closeHandler(v -> {
+      if (x.upstreamRequest != null) {
+        x.upstreamRequest.reset();
+      }
+      finish(x, 0);
+    });
+    String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (cl != null && options.maxBodySize() > 0) {
+      // HTTP/1.x bodies were checked in the pipeline; this is for HTTP/2
+      try {
+        if (Long.parseLong(cl.trim()) > options.maxBodySize()) {
+          fail(x, Reason.BODY_TOO_LARGE);
+          return;
+        }
+      } catch (NumberFormatException e) {
+        fail(x, Reason.BAD_CONTENT_LENGTH);
+        return;
+      }
+    }
+    HostAndPort authority = req.authority();
+    x.host = authority == null ? req.getHeader(HttpHeaders.HOST) : authority.toString();
+    RouteTable.Match m = routes.get().match(x.host, req.path());
+    UpstreamPool pool = m == null ? null : pools.pool(m.pool());
+    if (pool == null) {
+      fail(x, Reason.NO_ROUTE);
+      return;
+    }
+    x.route = m.routeName();
+    x.pool = pool;
+    PoolSpec spec = pool.spec();
+    switch (spec.sticky().mode()) {
+      case INSERT -> insert(x, spec.sticky());
+      case LEARN -> learn(x, spec.sticky());
+      default -> {
+        x.sticky = "none";
+        pickNewAndForward(x, null);
+      }
+    }
+  }
+
+  private void insert(Exchange x, StickySpec s) {
+    long now = System.currentTimeMillis() / 1000;
+    String value = cookieValue(x.req, s.cookie());
+    if (value == null) {
+      x.sticky = "new";
+      pickNewAndForward(x, null);
+      return;
+    }
+    StickyCookieCodec.Decoded d = cookies.decode(x.pool.name(), value, now, s.idleTtl());
+    switch (d.status()) {
+      case VALID -> {
+        Upstream u = x.pool.byId(d.backendId());
+        if (u != null && u.available(System.nanoTime())) {
+          x.sticky = "hit";
+          if (StickyCookieCodec.needsRefresh(d.issuedEpochSeconds(), now, s.idleTtl())) {
+            x.setCookie = cookie(x, u);
+          }
+          forward(x, u);
+        } else if (s.strict()) {
+          x.sticky = "down";
+          fail(x, Reason.STICKY_BACKEND_DOWN);
+        } else {
+          x.sticky = "restick";
+          pickNewAndForward(x, null);
+        }
+      }
+      case STALE -> {
+        x.sticky = "stale";
+        pickNewAndForward(x, null);
+      }
+      default -> {
+        x.sticky = "forged";
+        pickNewAndForward(x, null);
+      }
+    }
+  }
+
+  private void learn(Exchange x, StickySpec s) {
+    String sid = cookieValue(x.req, s.learnCookie());
+    if (sid == null) {
+      x.sticky = "new";
+      pickNewAndForward(x, null);
+      return;
+    }
+    x.learnSession = sid;
+    SessionTable table = sessionTables.apply(x.pool.name(), s.idleTtl());
+    table.lookup(sid).whenComplete((found, err) -> x.context.runOnContext(v -> {
+      if (x.done) {
+        return;
+      }
+      if (err != null) {
+        LOG.warn("conn#{} session table lookup failed, re-balancing: {}", x.down.id(), err.toString());
+      }
+      Optional<String> id = err == null ? found : Optional.empty();
+      if (id.isEmpty()) {
+        x.sticky = "unknown";
+        pickNewAndForward(x, null);
+        return;
+      }
+      Upstream u = x.pool.byId(id.get());
+      if (u != null && u.available(System.nanoTime())) {
+        x.sticky = "hit";
+        forward(x, u);
+      } else if (s.strict()) {
+        x.sticky = "down";
+        fail(x, Reason.STICKY_BACKEND_DOWN);
+      } else {
+        x.sticky = "restick";
+        pickNewAndForward(x, null);
+      }
+    }));
+  }
+
+  private void pickNewAndForward(Exchange x, Upstream exclude) {
+    Upstream u = x.pool.pickNew(System.nanoTime(), exclude);
+    if (u == null) {
+      fail(x, Reason.NO_BACKEND);
+      return;
+    }
+    StickySpec s = x.pool.spec().sticky();
+    if (s.mode() == StickySpec.Mode.INSERT) {
+      x.setCookie = cookie(x, u);
+    } else if (s.mode() == StickySpec.Mode.LEARN && x.learnSession != null) {
+      record(x, x.learnSession, u);
+    }
+    forward(x, u);
+  }
+
+  private String cookie(Exchange x, Upstream u) {
+    StickySpec s = x.pool.spec().sticky();
+    String v = cookies.encode(x.pool.name(), u.id(), System.currentTimeMillis() / 1000);
+    return s.cookie() + "=" + v + "; Path=/; HttpOnly; SameSite=Lax" + (x.down.tls() ? "; Secure" : "");
+  }
+
+  private void record(Exchange x, String sid, Upstream u) {
+    SessionTable table = sessionTables.apply(x.pool.name(), x.pool.spec().sticky().idleTtl());
+    table.record(sid, u.id()).whenComplete((v, err) -> {
+      if (err != null) {
+        LOG.warn("session table record failed for pool {}: {}", x.pool.name(), err.toString());
+      }
+    });
+  }
+
+  private void forward(Exchange x, Upstream u) {
+    x.upstream = u;
+    HttpServerRequest req = x.req;
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    x.requestId = ForwardingHeaders.buildRequest(req.headers(), headers, x.down, x.host);
+    if (x.host != null && req.version() == HttpVersion.HTTP_2) {
+      headers.set(HttpHeaders.HOST, x.host);
+    }
+    String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    boolean chunked = false;
+    boolean hasBody;
+    if (cl != null) {
+      hasBody = !"0".equals(cl.trim());
+    } else if (req.version() == HttpVersion.HTTP_2) {
+      hasBody = !req.isEnded();
+      chunked = hasBody;
+    } else {
+      hasBody = req.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+      chunked = hasBody;
+    }
+    RequestOptions ro = new RequestOptions().setMethod(req.method()).setServer(u.socketAddress())
+        .setHost(u.spec().address().host()).setPort(u.spec().address().port()).setURI(req.uri()).setHeaders(headers)
+        .setConnectTimeout(options.upstreamConnectTimeout().toMillis());
+    if (!options.upstreamResponseTimeout().isZero()) {
+      ro.setIdleTimeout(options.upstreamResponseTimeout().toMillis());
+    }
+    u.inflight().incrementAndGet();
+    boolean chunkedBody = chunked;
+    client.request(ro).onComplete(ar -> {
+      if (x.done) {
+        u.inflight().decrementAndGet();
+        if (ar.succeeded()) {
+          ar.result().reset();
+        }
+        return;
+      }
+      if (ar.failed()) {
+        u.inflight().decrementAndGet();
+        u.reportConnectFailure(System.nanoTime());
+        LOG.warn("conn#{} upstream {} connect failed: {}", x.down.id(), u, ar.cause().toString());
+        retryOrFail(x, u);
+        return;
+      }
+      HttpClientRequest ureq = ar.result();
+      x.upstreamRequest = ureq;
+      x.sentAt = System.nanoTime();
+      Future<HttpClientResponse> resp;
+      if (hasBody) {
+        if (chunkedBody) {
+          ureq.setChunked(true);
+        }
+        resp = ureq.send(req);
+      } else {
+        req.resume();
+        resp = ureq.send();
+      }
+      resp.onComplete(rar -> {
+        u.inflight().decrementAndGet();
+        if (rar.failed() && !hasBody && !x.staleRetried && !x.done && isStaleConnection(rar.cause())
+            && isIdempotent(req.method())) {
+          // a pooled keep-alive connection the backend had closed: nothing was processed, send it once more
+          x.staleRetried = true;
+          x.upstreamRequest = null;
+          forward(x, u);
+        } else if (rar.failed() && !hasBody && !x.done && isStaleConnection(rar.cause())
+            && isIdempotent(req.method())) {
+          // closed again without an answer: the backend is going away; eject it and treat it as a connect failure
+          u.reportConnectFailure(System.nanoTime());
+          x.upstreamRequest = null;
+          LOG.warn("conn#{} upstream {} closed twice without answering: {}", x.down.id(), u, rar.cause().toString());
+          retryOrFail(x, u);
+        } else if (rar.failed()) {
+          upstreamFailed(x, rar.cause());
+        } else {
+          respond(x, rar.result());
+        }
+      });
+    });
+  }
+
+  private static boolean isStaleConnection(Throwable t) {
+    return t instanceof io.vertx.core.http.HttpClosedException;
+  }
+
+  private static boolean isIdempotent(io.vertx.core.http.HttpMethod m) {
+    return m == io.vertx.core.http.HttpMethod.GET || m == io.vertx.core.http.HttpMethod.HEAD
+        || m == io.vertx.core.http.HttpMethod.OPTIONS;
+  }
+
+  /** Connect failed: the request body is untouched (paused), so one other backend may still take it. */
+  private void retryOrFail(Exchange x, Upstream failed) {
+    StickySpec s = x.pool.spec().sticky();
+    boolean stickyStrict = s.strict() && "hit".equals(x.sticky);
+    if (x.retried || stickyStrict) {
+      fail(x, stickyStrict ? Reason.STICKY_BACKEND_DOWN : Reason.UPSTREAM_CONNECT);
+      return;
+    }
+    x.retried = true;
+    if ("hit".equals(x.sticky)) {
+      x.sticky = "restick";
+    }
+    Upstream next = x.pool.pickNew(System.nanoTime(), failed);
+    if (next == null) {
+      fail(x, Reason.UPSTREAM_CONNECT);
+      return;
+    }
+    if (s.mode() == StickySpec.Mode.INSERT) {
+      x.setCookie = cookie(x, next);
+    } else if (s.mode() == StickySpec.Mode.LEARN && x.learnSession != null) {
+      record(x, x.learnSession, next);
+    }
+    forward(x, next);
+  }
+
+  private void upstreamFailed(Exchange x, Throwable cause) {
+    boolean timeout = cause instanceof java.util.concurrent.TimeoutException
+        || cause.getClass().getSimpleName().contains("Timeout");
+    LOG.warn("conn#{} upstream {} failed: {}", x.down.id(), x.upstream, cause.toString());
+    fail(x, timeout ? Reason.UPSTREAM_TIMEOUT : Reason.UPSTREAM_ERROR);
+  }
+
+  private void respond(Exchange x, HttpClientResponse resp) {
+    metrics.upstreamLatency(x.pool.name(), x.upstream.id(), System.nanoTime() - x.sentAt);
+    x.upstream.reportSuccess();
+    HttpServerResponse out = x.req.response();
+    if (out.closed()) {
+      x.upstreamRequest.reset();
+      return;
+    }
+    out.setStatusCode(resp.statusCode());
+    if (resp.statusMessage() != null) {
+      out.setStatusMessage(resp.statusMessage());
+    }
+    ForwardingHeaders.copyResponse(resp.headers(), out.headers());
+    StickySpec s = x.pool.spec().sticky();
+    if (x.setCookie != null) {
+      out.headers().add(HttpHeaders.SET_COOKIE, x.setCookie);
+    }
+    if (s.mode() == StickySpec.Mode.LEARN) {
+      learnFromResponse(x, s, resp);
+    }
+    if (!out.headers().contains("X-Request-Id")) {
+      out.putHeader("X-Request-Id", x.requestId);
+    }
+    if (!resp.headers().contains(HttpHeaders.CONTENT_LENGTH) && x.req.version() == HttpVersion.HTTP_1_0) {
+      out.putHeader(HttpHeaders.CONNECTION, "close");
+    }
+    int status = resp.statusCode();
+    if (x.req.version() == HttpVersion.HTTP_1_0) {
+      out.send(resp).onComplete(ar -> {
+        if (ar.failed()) {
+          x.upstreamRequest.reset();
+          x.req.connection().close();
+        }
+        finish(x, status);
+      });
+      return;
+    }
+    boolean bodyless = x.req.method() == io.vertx.core.http.HttpMethod.HEAD || status == 204 || status == 304
+        || status < 200;
+    if (!bodyless && !resp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+      out.setChunked(true);
+    }
+    pump(x, resp, out, status);
+  }
+
+  /**
+   * Copies the upstream body downstream with back-pressure (pause upstream while the downstream write queue is full,
+   * resume on drain). Written out instead of {@code out.send(resp)} because Vert.x's pipe throws on a downstream
+   * response that the client closed mid-body.
+   */
+  private void pump(Exchange x, HttpClientResponse resp, HttpServerResponse out, int status) {
+    resp.handler(buf -> {
+      if (out.closed()) {
+        return;
+      }
+      out.write(buf);
+      if (out.writeQueueFull()) {
+        resp.pause();
+        out.drainHandler(v -> resp.resume());
+      }
+    });
+    resp.exceptionHandler(t -> {
+      LOG.warn("conn#{} upstream {} failed mid-response: {}", x.down.id(), x.upstream, t.toString());
+      if (!out.closed()) {
+        out.reset();
+      }
+      finish(x, status);
+    });
+    resp.endHandler(v -> {
+      if (!out.closed()) {
+        out.end();
+      }
+      finish(x, status);
+    });
+  }
+
+  private void learnFromResponse(Exchange x, StickySpec s, HttpClientResponse resp) {
+    String prefix = s.learnCookie() + "=";
+    for (String sc : resp.headers().getAll(HttpHeaders.SET_COOKIE)) {
+      String t = sc.trim();
+      if (t.startsWith(prefix)) {
+        int end = t.indexOf(';');
+        String sid = (end < 0 ? t.substring(prefix.length()) : t.substring(prefix.length(), end)).trim();
+        if (!sid.isEmpty() && !sid.equals(x.learnSession)) {
+          record(x, sid, x.upstream);
+        }
+      }
+    }
+  }
+
+  private void fail(Exchange x, Reason reason) {
+    if (x.done) {
+      return;
+    }
+    if (x.upstreamRequest != null) {
+      x.upstreamRequest.reset();
+    }
+    RouterErrors.send(x.req, reason, metrics);
+    finish(x, reason.status());
+  }
+
+  private void finish(Exchange x, int status) {
+    if (x.done) {
+      return;
+    }
+    x.done = true;
+    String upstream = x.upstreamId();
+    metrics.request(x.route, x.poolName(), upstream, status);
+    if (x.pool != null && !"-".equals(x.sticky) && !"none".equals(x.sticky)) {
+      metrics.sticky(x.pool.name(), x.sticky);
+    }
+    if (accessLog.enabled()) {
+      accessLog.log(x.down.id(), x.down.clientIp(), x.req.method().name(), x.req.path(), status,
+          x.req.response().bytesWritten(), x.route, x.poolName(), upstream, System.nanoTime() - x.start,
+          x.requestId, x.sticky);
+    }
+  }
+
+  /** The value of cookie {@code name} in the request's Cookie header(s), or null. */
+  static String cookieValue(HttpServerRequest req, String name) {
+    for (String h : req.headers().getAll(HttpHeaders.COOKIE)) {
+      int i = 0;
+      int n = h.length();
+      while (i < n) {
+        while (i < n && (h.charAt(i) == ' ' || h.charAt(i) == ';')) {
+          i++;
+        }
+        int eq = h.indexOf('=', i);
+        int semi = h.indexOf(';', i);
+        if (semi < 0) {
+          semi = n;
+        }
+        if (eq < 0 || eq > semi) {
+          i = semi + 1;
+          continue;
+        }
+        if (eq - i == name.length() && h.regionMatches(i, name, 0, name.length())) {
+          String v = h.substring(eq + 1, semi).trim();
+          if (v.length() >= 2 && v.charAt(0) == '"' && v.charAt(v.length() - 1) == '"') {
+            v = v.substring(1, v.length() - 1);
+          }
+          return v;
+        }
+        i = semi + 1;
+      }
+    }
+    return null;
+  }
+}

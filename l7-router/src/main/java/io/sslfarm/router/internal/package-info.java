@@ -1,0 +1,2 @@
+/** Request forwarding machinery: the proxy handler, forwarding headers, access log. */
+package io.sslfarm.router.internal;

@@ -1,0 +1,81 @@
+package io.sslfarm.router.route;
+
+import io.sslfarm.router.config.RouteRule;
+import io.sslfarm.router.config.RouterFarmConfig;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Immutable host/path → pool matcher built from one config snapshot. Rules are tried in order; the first whose host
+ * and path prefix both match wins, else the default pool. Thread-safe (no state).
+ */
+public final class RouteTable {
+
+  /** A matched route: the rule's index ({@code -1} = default pool) and the pool. */
+  public record Match(int rule, String pool) {
+
+    /** A short name for metrics and the access log: {@code rule-N} or {@code default}. */
+    public String routeName() {
+      return rule < 0 ? "default" : "rule-" + rule;
+    }
+  }
+
+  private final List<RouteRule> rules;
+  private final Match defaultMatch;
+
+  public RouteTable(RouterFarmConfig config) {
+    this.rules = config.rules();
+    this.defaultMatch = config.defaultPool() == null ? null : new Match(-1, config.defaultPool());
+  }
+
+  /**
+   * @param host the Host header or :authority, with or without port; null if absent
+   * @param path the raw request path (no query)
+   * @return the match, or null when nothing matches and there is no default pool
+   */
+  public Match match(String host, String path) {
+    String h = normalizeHost(host);
+    for (int i = 0; i < rules.size(); i++) {
+      RouteRule r = rules.get(i);
+      if (hostMatches(r.host(), h) && path != null && path.startsWith(r.pathPrefix())) {
+        return new Match(i, r.pool());
+      }
+    }
+    return defaultMatch;
+  }
+
+  static boolean hostMatches(String pattern, String host) {
+    if (pattern == null) {
+      return true;
+    }
+    if (host == null) {
+      return false;
+    }
+    if (pattern.startsWith("*.")) {
+      String suffix = pattern.substring(1); // ".example.com"
+      return host.length() > suffix.length() && host.endsWith(suffix);
+    }
+    return pattern.equals(host);
+  }
+
+  /** Lower-cases and drops the port (and IPv6 brackets stay as they are). */
+  static String normalizeHost(String host) {
+    if (host == null || host.isEmpty()) {
+      return null;
+    }
+    String h = host;
+    if (h.startsWith("[")) {
+      int end = h.indexOf(']');
+      h = end > 0 ? h.substring(0, end + 1) : h;
+    } else {
+      int colon = h.lastIndexOf(':');
+      if (colon >= 0) {
+        h = h.substring(0, colon);
+      }
+    }
+    if (h.endsWith(".")) {
+      h = h.substring(0, h.length() - 1);
+    }
+    return h.toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,201 @@
+package io.sslfarm.router.listener;
+
+import static io.sslfarm.router.RouterFixture.ascii;
+import static io.sslfarm.router.RouterFixture.backend;
+import static io.sslfarm.router.RouterFixture.config;
+import static io.sslfarm.router.RouterFixture.pool;
+import static io.sslfarm.router.RouterFixture.proxyV2;
+import static io.sslfarm.router.RouterFixture.raw;
+import static io.sslfarm.router.RouterFixture.router;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sslfarm.router.RouterFixture;
+import io.sslfarm.router.RouterFixture.RawResult;
+import io.sslfarm.router.RouterOptions;
+import io.sslfarm.router.internal.RouterEngine;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Smuggling and malformed requests over raw sockets, each behind a real PROXY v2 header: every case is answered as
+ * documented in {@link io.sslfarm.router.RouterErrors}, the connection is closed, and the next connection is served.
+ */
+@Timeout(60)
+class StrictParsingTest {
+
+  private static Vertx vertx;
+  private static RouterEngine router;
+  private static int port;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+    HttpServer b = backend(vertx, "b0", false);
+    RouterOptions o = RouterFixture.directOptions().setProxyProtocol(true)
+        .setTrustedProxies(List.of("127.0.0.0/8")).setMaxBodySize(1000)
+        .setHeaderTimeout(Duration.ofMillis(400)).setRequestTimeout(Duration.ofSeconds(5));
+    router = router(vertx, o, config(pool("none", false, b)), null);
+    port = router.port();
+  }
+
+  @AfterAll
+  static void stop() {
+    vertx.close().await();
+  }
+
+  private static byte[] pp() {
+    return proxyV2("203.0.113.7", 50000, "192.0.2.1", 443, new byte[0]);
+  }
+
+  private static RawResult send(String request) throws Exception {
+    return raw(port, 0, 3000, pp(), ascii(request));
+  }
+
+  private static void assertRejected(RawResult r, int status, String reasonTag) throws Exception {
+    assertThat(r.statusLine()).startsWith("HTTP/1.1 " + status);
+    assertThat(r.text()).containsIgnoringCase("connection: close");
+    assertThat(r.closed()).as("connection closed").isTrue();
+    // nothing after the error: exactly one response on the wire
+    assertThat(r.text().indexOf("HTTP/1.1", 1)).isEqualTo(-1);
+    assertThat(router.metrics().registry().find("sslfarm.router.rejected").tag("reason", reasonTag).counter())
+        .isNotNull();
+    assertNextConnectionServed();
+  }
+
+  private static void assertNextConnectionServed() throws Exception {
+    RawResult ok = send("GET / HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n");
+    assertThat(ok.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+    assertThat(ok.text()).endsWith("b0");
+  }
+
+  @Test
+  void validRequest_isProxied() throws Exception {
+    assertNextConnectionServed();
+  }
+
+  @Test
+  void contentLengthWithTransferEncoding_400AndClose() throws Exception {
+    RawResult r = send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n");
+    assertRejected(r, 400, "content-length-with-transfer-encoding");
+  }
+
+  @Test
+  void duplicateContentLength_400AndClose() throws Exception {
+    assertRejected(send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc"),
+        400, "bad-content-length");
+  }
+
+  @Test
+  void conflictingContentLength_400AndClose() throws Exception {
+    assertRejected(send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 30\r\n\r\nabc"),
+        400, "bad-content-length");
+  }
+
+  @Test
+  void nonNumericContentLength_400AndClose() throws Exception {
+    assertRejected(send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\nabc"), 400, "bad-content-length");
+  }
+
+  @Test
+  void badChunkSize_400AndClose() throws Exception {
+    assertRejected(send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"),
+        400, "bad-chunk");
+  }
+
+  @Test
+  void transferEncodingNotChunked_400AndClose() throws Exception {
+    assertRejected(send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"),
+        400, "bad-transfer-encoding");
+  }
+
+  @Test
+  void hugeHeader_431AndClose() throws Exception {
+    assertRejected(send("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "x".repeat(9000) + "\r\n\r\n"), 431,
+        "headers-too-large");
+  }
+
+  @Test
+  void hugeRequestLine_414AndClose() throws Exception {
+    assertRejected(send("GET /" + "x".repeat(9000) + " HTTP/1.1\r\nHost: a\r\n\r\n"), 414, "uri-too-long");
+  }
+
+  @Test
+  void declaredBodyOverLimit_413AndClose() throws Exception {
+    assertRejected(send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1001\r\n\r\n"), 413, "body-too-large");
+  }
+
+  @Test
+  void chunkedBodyOverLimit_413AndClose() throws Exception {
+    String chunk = Integer.toHexString(600) + "\r\n" + "y".repeat(600) + "\r\n";
+    assertRejected(send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + chunk
+        + "0\r\n\r\n"), 413, "body-too-large");
+  }
+
+  @Test
+  void slowHeaders_408AndClose() throws Exception {
+    // a keep-alive connection: one good request, then a head that never completes; the header timer (400 ms) fires
+    RawResult r = raw(port, 150, 3000, pp(), ascii("GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+        ascii("GET / HTTP/1.1\r\n"), ascii("Host: a\r\n"), ascii("X-A: 1\r\n"));
+    assertThat(r.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+    int second = r.text().indexOf("HTTP/1.1 408");
+    assertThat(second).isPositive();
+    assertThat(r.closed()).isTrue();
+    assertNextConnectionServed();
+  }
+
+  @Test
+  void bareCrInHeaderValue_400AndClose() throws Exception {
+    assertRejected(send("GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\rX-Injected: 1\r\n\r\n"), 400, "bad-request");
+  }
+
+  @Test
+  void bareLfLineEnding_400AndClose() throws Exception {
+    assertRejected(send("GET / HTTP/1.1\nHost: a\nX-A: 1\n\n"), 400, "bad-request");
+  }
+
+  @Test
+  void missingHost_400AndClose() throws Exception {
+    assertRejected(send("GET / HTTP/1.1\r\nX-A: 1\r\n\r\n"), 400, "bad-request");
+  }
+
+  @Test
+  void twoHosts_400AndClose() throws Exception {
+    assertRejected(send("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400, "bad-request");
+  }
+
+  @Test
+  void spaceBeforeColon_400AndClose() throws Exception {
+    assertRejected(send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length : 5\r\n\r\nhello"), 400, "bad-request");
+  }
+
+  @Test
+  void noProxyHeader_closedWithoutResponse() throws Exception {
+    RawResult r = raw(port, 0, 3000, ascii("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+    assertThat(r.closed()).isTrue();
+    assertThat(r.text()).doesNotContain("b0");
+    assertNextConnectionServed();
+  }
+
+  @Test
+  void untrustedPeer_closedBeforeAnyRequestIsServed() throws Exception {
+    RouterEngine strictRouter = router(vertx, RouterFixture.directOptions().setProxyProtocol(true)
+        .setTrustedProxies(List.of("10.0.0.0/8")), router.config(), null);
+    try {
+      RawResult r = raw(strictRouter.port(), 0, 3000, pp(), ascii("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+      assertThat(r.closed()).isTrue();
+      assertThat(r.text()).isEmpty();
+      assertThat(strictRouter.metrics().registry().find("sslfarm.router.rejected").tag("reason", "untrusted-proxy")
+          .counter().count()).isEqualTo(1.0);
+    } finally {
+      strictRouter.close().await();
+    }
+    assertNextConnectionServed();
+  }
+}
