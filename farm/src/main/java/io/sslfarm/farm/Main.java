@@ -1,7 +1,7 @@
 package io.sslfarm.farm;
 
 import io.sslfarm.farm.cli.ApplyCommand;
-import io.sslfarm.farm.cli.BenchCommand;
+import io.sslfarm.bench.cli.BenchCommand;
 import io.sslfarm.farm.cli.CertsCommand;
 import io.sslfarm.farm.cli.ConfigCommand;
 import io.sslfarm.farm.cli.DrainCommand;

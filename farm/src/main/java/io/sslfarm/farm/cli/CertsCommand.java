@@ -100,6 +100,7 @@ public final class CertsCommand {
           join(c.getJsonArray("servedBy")) + (c.containsKey("openError") ? " (" + c.getString("openError") + ")" : "")});
     }
     spec.commandLine().getOut().print(Table.render(rows));
+    spec.commandLine().getOut().flush();
     return 0;
   }
 

@@ -21,6 +21,7 @@ public final class ConfigCommand {
       description = "Print a node file with every key, its default, unit and environment variable.")
   int example() {
     spec.commandLine().getOut().print(header() + Schema.ALL.exampleYaml());
+    spec.commandLine().getOut().flush();
     return 0;
   }
 

@@ -41,6 +41,7 @@ public final class StatusCommand implements Callable<Integer> {
           conns < 0 ? "-" : String.valueOf(conns), n.getString("version")});
     }
     spec.commandLine().getOut().print(Table.render(rows));
+    spec.commandLine().getOut().flush();
     return 0;
   }
 }

@@ -88,6 +88,10 @@ public final class UpCommand implements Callable<Integer> {
       + " default: ${DEFAULT-VALUE}")
   int adminPort = 9900;
 
+  @Option(names = "--port-offset", description = "add this to every port (data, admin, cluster) to run a second"
+      + " farm beside the first; default: ${DEFAULT-VALUE}")
+  int portOffset = 0;
+
   @Option(names = "--exit-after", hidden = true, description = "stop after this many seconds (tests)")
   long exitAfterSeconds = 0;
 
@@ -119,6 +123,9 @@ public final class UpCommand implements Callable<Integer> {
         // not POSIX
       }
     }
+    edgePort += portOffset;
+    adminPort += portOffset;
+    clusterPort += portOffset;
     int members = 1 + sslNodes + 1;
     String seeds = String.join(",", java.util.stream.IntStream.range(0, members)
         .mapToObj(i -> "127.0.0.1:" + (clusterPort + i)).toList());
@@ -131,17 +138,17 @@ public final class UpCommand implements Callable<Integer> {
     common.put("node.drain-timeout", "5s");
     common.put("admin.host", host);
 
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Thread hook = new Thread(() -> {
       stopAll();
       stopped.countDown();
-    }, "sslfarm-up-shutdown"));
+    }, "sslfarm-up-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
 
     try {
       int admin = adminPort;
       List<JsonObject> backendSpecs = new ArrayList<>();
       for (int i = 1; i <= backends; i++) {
-        int port = 8080 + i;
+        int port = 8080 + portOffset + i;
         Map<String, Object> o = new HashMap<>(common);
         o.put("node.id", "backend-" + i);
         o.put("cluster.mode", "none");
@@ -155,7 +162,7 @@ public final class UpCommand implements Callable<Integer> {
       r.put("node.id", "router-1");
       r.put("cluster.port", clusterPort);
       r.put("router.host", host);
-      r.put("router.port", 8080);
+      r.put("router.port", 8080 + portOffset);
       r.put("admin.port", admin + 1 + sslNodes);
       FarmNode router = start(NodeRole.ROUTER, r);
       FarmCluster cluster = router.cluster();
@@ -166,7 +173,7 @@ public final class UpCommand implements Callable<Integer> {
         s.put("node.id", "ssl-" + i);
         s.put("cluster.port", clusterPort + i);
         s.put("ssl.host", host);
-        s.put("ssl.port", 9442 + i);
+        s.put("ssl.port", 9442 + portOffset + i);
         s.put("certs.default-id", "dev");
         s.put("admin.port", admin + i);
         start(NodeRole.SSL, s);
@@ -193,14 +200,29 @@ public final class UpCommand implements Callable<Integer> {
       stopAll();
       throw ex;
     }
-    if (exitAfterSeconds > 0) {
-      if (!stopped.await(exitAfterSeconds, TimeUnit.SECONDS)) {
-        stopAll();
-      }
-      return 0;
+    ready.countDown();
+    boolean signalled = exitAfterSeconds > 0 ? stopped.await(exitAfterSeconds, TimeUnit.SECONDS) : waitForever();
+    if (!signalled || stopRequested) {
+      stopAll();
+      Runtime.getRuntime().removeShutdownHook(hook);
     }
-    stopped.await();
     return 0;
+  }
+
+  private boolean waitForever() throws InterruptedException {
+    stopped.await();
+    return true;
+  }
+
+  /** Counted down once every node serves (tests). */
+  final CountDownLatch ready = new CountDownLatch(1);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile boolean stopRequested;
+
+  /** Stops the farm as Ctrl-C would (tests). */
+  void requestStop() {
+    stopRequested = true;
+    stopped.countDown();
   }
 
   private FarmNode start(NodeRole role, Map<String, Object> overrides) {

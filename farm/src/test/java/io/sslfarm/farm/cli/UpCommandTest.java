@@ -1,0 +1,148 @@
+package io.sslfarm.farm.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.json.JsonArray;
+import java.io.ByteArrayInputStream;
+import java.net.CookieManager;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code sslfarm up} end to end, in-process: the whole farm starts, HTTPS through the edge reaches a demo backend,
+ * the sticky cookie keeps a client on one backend, real clients (curl) work with and without ALPN, and
+ * {@code sslfarm status} lists every node.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class UpCommandTest {
+
+  @TempDir
+  static Path dir;
+  static UpCommand up;
+  static Thread runner;
+  static int offset = 1000 + ThreadLocalRandom.current().nextInt(0, 40) * 100;
+  static int edge;
+  static int admin;
+
+  @BeforeAll
+  static void start() {
+    up = new UpCommand();
+    new CommandLine(up).parseArgs("--dir", dir.toString(), "--port-offset", String.valueOf(offset));
+    edge = 8443 + offset;
+    admin = 9900 + offset;
+    runner = new Thread(() -> {
+      try {
+        up.spec = new CommandLine(up).getCommandSpec();
+        up.call();
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    }, "up");
+    runner.start();
+    await().atMost(Duration.ofSeconds(150)).until(() -> up.ready.getCount() == 0 || !runner.isAlive());
+    assertThat(up.ready.getCount()).as("farm came up").isZero();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (up != null) {
+      up.requestStop();
+      runner.join(60_000);
+    }
+  }
+
+  static HttpClient client(CookieManager cookies) throws Exception {
+    CertificateFactory cf = CertificateFactory.getInstance("X.509");
+    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+    ks.load(null, null);
+    ks.setCertificateEntry("dev-ca", cf.generateCertificate(
+        new ByteArrayInputStream(Files.readAllBytes(dir.resolve("dev-ca").resolve("ca.pem")))));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    HttpClient.Builder b = HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(5))
+        .version(HttpClient.Version.HTTP_1_1);
+    if (cookies != null) {
+      b.cookieHandler(cookies);
+    }
+    return b.build();
+  }
+
+  @Test
+  void httpsThroughTheEdge_reachesABackend_andTheStickyCookieKeepsEachUserOnOne() throws Exception {
+    Set<String> firstBackends = new HashSet<>();
+    for (int user = 0; user < 8; user++) {
+      HttpClient c = client(new CookieManager());
+      Set<String> seen = new HashSet<>();
+      for (int i = 0; i < 5; i++) {
+        HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("https://localhost:" + edge + "/"))
+            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).startsWith("backend=backend-");
+        seen.add(r.body().trim());
+      }
+      assertThat(seen).as("user " + user + " stays on one backend").hasSize(1);
+      firstBackends.addAll(seen);
+    }
+    assertThat(firstBackends).as("users are spread over both backends").hasSize(2);
+  }
+
+  @Test
+  void curl_withAndWithoutAlpn_andHttp2() throws Exception {
+    if (!new java.io.File("/usr/bin/curl").canExecute()) {
+      throw new org.opentest4j.TestAbortedException("curl is not installed");
+    }
+    String ca = dir.resolve("dev-ca").resolve("ca.pem").toString();
+    for (List<String> extra : List.of(List.<String>of(), List.of("--no-alpn"), List.of("--http2"),
+        List.of("--tlsv1.2", "--tls-max", "1.2"))) {
+      List<String> cmd = new java.util.ArrayList<>(List.of("curl", "-sS", "--max-time", "10", "--cacert", ca,
+          "-o", "-", "-w", "\\n%{http_code} %{http_version}", "https://localhost:" + edge + "/"));
+      cmd.addAll(1, extra);
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      String out = new String(p.getInputStream().readAllBytes());
+      assertThat(out).as("curl " + extra).contains("backend=backend-").contains("\n200 ");
+      if (extra.contains("--http2")) {
+        assertThat(out).as("h2 negotiated").endsWith(" 2");
+      }
+    }
+  }
+
+  @Test
+  void statusCommand_listsEveryNode() throws Exception {
+    CliTestSupport.Result r = CliTestSupport.run("status", "--json", "--admin", "127.0.0.1:" + admin,
+        "--token-file", dir.resolve("admin.token").toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonArray nodes = new JsonArray(r.out());
+    assertThat(nodes.stream().map(o -> ((io.vertx.core.json.JsonObject) o).getString("id")).toList())
+        .containsExactlyInAnyOrder("edge-1", "ssl-1", "ssl-2", "router-1");
+    try (Socket s = new Socket("127.0.0.1", admin)) {
+      assertThat(s.isConnected()).isTrue();
+    }
+  }
+}

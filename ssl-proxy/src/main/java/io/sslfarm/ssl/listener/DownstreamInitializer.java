@@ -1,0 +1,114 @@
+package io.sslfarm.ssl.listener;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.sslfarm.ssl.SslMetrics;
+import io.sslfarm.ssl.SslMetrics.Reject;
+import io.sslfarm.ssl.SslOptions;
+import io.sslfarm.net.CidrSet;
+import io.sslfarm.net.ProxyGateListener;
+import io.sslfarm.net.ProxyGateRejection;
+import io.sslfarm.net.ProxyInfo;
+import io.sslfarm.net.ProxyProtocolGate;
+import io.sslfarm.net.ProxyProtocolGateOptions;
+import io.sslfarm.ssl.tls.TlsContextSelector;
+import io.sslfarm.ssl.upstream.UpstreamConnector;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Builds each downstream pipeline:
+ *
+ * <pre>
+ *  ProxyProtocolGate (shared kit: trusted CIDRs, PROXY v2 only; direct mode: takes the peer's addresses)
+ *  → idle → SNI (→ replaced by SslHandler) → DownstreamHandler (→ replaced by the relay)
+ * </pre>
+ *
+ * {@code ssl.handshake-timeout} bounds both the PROXY header (the gate's timer: {@code header_timeout}) and accept →
+ * finished handshake ({@code handshake_timeout}). PROXY v1 is refused ({@code malformed_header}): edges send v2. Over {@code ssl.max-connections} a new
+ * connection is closed at once. Runs on the channel's event loop.
+ */
+public final class DownstreamInitializer extends ChannelInitializer<Channel> {
+
+  private final SslOptions options;
+  private final ProxyProtocolGateOptions gateOptions;
+  private final ProxyGateListener gateListener;
+  private final TlsContextSelector selector;
+  private final UpstreamConnector connector;
+  private final SslMetrics metrics;
+  private final AtomicLong active;
+  private final ChannelGroup channels;
+
+  public DownstreamInitializer(SslOptions options, TlsContextSelector selector, UpstreamConnector connector,
+                               SslMetrics metrics, AtomicLong active, ChannelGroup channels) {
+    this.options = new SslOptions(options);
+    this.gateOptions = new ProxyProtocolGateOptions().setRequired(options.isProxyProtocol())
+        .setTrustedSources(CidrSet.parse(options.getTrustedProxies()))
+        .setHeaderTimeout(options.getHandshakeTimeout());
+    this.gateListener = new ProxyGateListener() {
+      @Override
+      public void onAccepted(Channel channel, ProxyInfo info) {
+        DownstreamConnection c = DownstreamConnection.of(channel);
+        c.headerDone = true;
+        if (info.hasAddresses()) {
+          c.source = info.source();
+          c.destination = info.destination();
+        }
+      }
+
+      @Override
+      public void onRejected(Channel channel, ProxyGateRejection reason, Throwable cause) {
+        DownstreamConnection.of(channel).reject(metrics, switch (reason) {
+          case UNTRUSTED_SOURCE -> Reject.UNTRUSTED_SOURCE;
+          case MALFORMED_HEADER -> Reject.MALFORMED_HEADER;
+          case HEADER_TOO_LONG -> Reject.HEADER_TOO_LONG;
+          case HEADER_TIMEOUT -> Reject.HEADER_TIMEOUT;
+          case CLOSED_BEFORE_HEADER -> Reject.CLOSED_BEFORE_HEADER;
+        });
+      }
+    };
+    this.selector = selector;
+    this.connector = connector;
+    this.metrics = metrics;
+    this.active = active;
+    this.channels = channels;
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    DownstreamConnection c = new DownstreamConnection(ch);
+    ch.attr(DownstreamConnection.KEY).set(c);
+    if (options.getMaxConnections() > 0 && active.get() >= options.getMaxConnections()) {
+      c.reject(metrics, Reject.MAX_CONNECTIONS);
+      return;
+    }
+    active.incrementAndGet();
+    ch.closeFuture().addListener(f -> active.decrementAndGet());
+    channels.add(ch);
+    c.source = (InetSocketAddress) ch.remoteAddress();
+    c.destination = (InetSocketAddress) ch.localAddress();
+    ch.pipeline().addLast(ProxyProtocolGate.HANDLER_NAME, new ProxyProtocolGate(gateOptions, gateListener));
+    long idle = options.getIdleTimeout().toMillis();
+    if (idle > 0) {
+      ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+    }
+    ch.pipeline().addLast("sni", new SniTlsHandler(selector, metrics));
+    ch.pipeline().addLast("downstream", new DownstreamHandler(metrics, connector));
+    long deadline = options.getHandshakeTimeout().toMillis();
+    if (deadline > 0) {
+      var timer = ch.eventLoop().schedule(() -> {
+        // Before the header the gate's own timer (same length) closes and reports header_timeout.
+        if (c.headerDone && !c.handshakeDone) {
+          if (!c.counted) {
+            metrics.handshakeFailed("timeout");
+          }
+          c.reject(metrics, Reject.HANDSHAKE_TIMEOUT);
+        }
+      }, deadline, TimeUnit.MILLISECONDS);
+      ch.closeFuture().addListener(f -> timer.cancel(false));
+    }
+  }
+}
