@@ -128,7 +128,7 @@ public final class ConfigTypes {
 
     @Override
     public String format(List<String> v) {
-      return v.isEmpty() ? "[]" : "[" + String.join(", ", v) + "]";
+      return flowList(v);
     }
   };
 
@@ -146,7 +146,7 @@ public final class ConfigTypes {
 
     @Override
     public String format(List<HostPort> v) {
-      return v.isEmpty() ? "[]" : "[" + String.join(", ", v.stream().map(HostPort::toString).toList()) + "]";
+      return flowList(v.stream().map(HostPort::toString).toList());
     }
   };
 
@@ -188,8 +188,20 @@ public final class ConfigTypes {
 
       @Override
       public String format(List<T> v) {
-        return v.isEmpty() ? "[]" : "[" + String.join(", ", v.stream().map(item::format).toList()) + "]";
+        return flowList(v.stream().map(item::format).toList());
       }
     };
+  }
+
+  /**
+   * A YAML flow sequence of the items, each single-quoted unless it is a plain word: {@code 127.0.0.1:5701} and
+   * {@code ::1/128} are not valid plain scalars inside {@code [...]}.
+   */
+  static String flowList(List<String> items) {
+    List<String> out = new ArrayList<>(items.size());
+    for (String item : items) {
+      out.add(item.matches("[A-Za-z0-9_./\\-]+") ? item : "'" + item.replace("'", "''") + "'");
+    }
+    return "[" + String.join(", ", out) + "]";
   }
 }

@@ -515,6 +515,10 @@ public final class FarmNode {
     return done;
   }
 
+  public NodeRole role() {
+    return role;
+  }
+
   public String nodeId() {
     return nodeId;
   }

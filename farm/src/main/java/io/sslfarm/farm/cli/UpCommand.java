@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -283,12 +284,20 @@ public final class UpCommand implements Callable<Integer> {
       copy = new ArrayList<>(nodes);
       nodes.clear();
     }
+    // Front to back, as traffic flows: edges, then SSL nodes, then routers, then backends; the nodes of one role
+    // drain side by side (each waits for its own connections), so Ctrl-C takes one drain per tier, not per node.
     Collections.reverse(copy);
-    for (FarmNode n : copy) {
-      try {
-        n.stop().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        log.warn("node {} did not stop cleanly: {}", n.nodeId(), e.toString());
+    while (!copy.isEmpty()) {
+      NodeRole role = copy.get(0).role();
+      List<FarmNode> tier = copy.stream().filter(n -> n.role() == role).toList();
+      copy.removeAll(tier);
+      List<CompletableFuture<Void>> stops = tier.stream().map(n -> n.stop().toCompletableFuture()).toList();
+      for (int i = 0; i < tier.size(); i++) {
+        try {
+          stops.get(i).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          log.warn("node {} did not stop cleanly: {}", tier.get(i).nodeId(), e.toString());
+        }
       }
     }
   }
