@@ -122,6 +122,26 @@ class FarmNodeClusterTest {
   }
 
   @Test
+  void clientMode_nodeJoinsAnExternalClusterAsAClient_andItsEntryGoesWhenItStops() throws Exception {
+    nodes = new TestNodes(dir, 2);
+    String memberAddress = nodes.seeds().get(0).toString();
+    FarmNode member = nodes.start(SCHEMA, 0, NodeRole.ROUTER, new EchoTier(), Map.of("cluster.seeds", memberAddress));
+    FarmNode client = nodes.start(SCHEMA, 1, NodeRole.SSL, new EchoTier(),
+        Map.of("cluster.mode", "client", "cluster.seeds", memberAddress));
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(member.cluster().nodes().nodes()).extracting(NodeInfo::id).contains("ssl-1"));
+    assertThat(client.cluster().nodes().nodes()).extracting(NodeInfo::id).contains("router-0", "ssl-1");
+    HttpResponse<String> r = call(member, "PUT", "/api/nodes/ssl-1/weight", "{\"weight\":42}", TestNodes.TOKEN);
+    assertThat(r.statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10)).untilAsserted(() ->
+        assertThat(seen(client, "ssl-1")).hasValueSatisfying(i -> assertThat(i.weight()).isEqualTo(42)));
+
+    client.stop().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(seen(member, "ssl-1")).isEmpty());
+  }
+
+  @Test
   void adminApi_refusesMissingAndWrongToken_servesHealthAndPrometheusMetrics() throws Exception {
     nodes = new TestNodes(dir, 1);
     FarmNode n = nodes.start(SCHEMA, 0, NodeRole.ROUTER, new EchoTier(), Map.of());
