@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.sslfarm.net.Relay;
+import io.sslfarm.net.RelayListener;
 import io.sslfarm.ssl.tls.TlsEngineKind;
 import java.time.Duration;
 import java.util.Map;
@@ -53,6 +55,13 @@ public final class SslMetrics {
   private final Map<Reject, Counter> rejected = new java.util.EnumMap<>(Reject.class);
   private final Map<String, Counter> failed = new ConcurrentHashMap<>();
   private final Map<String, Counter> connectFailures = new ConcurrentHashMap<>();
+  /** Relayed plaintext: read from the client = in, read from the router = out. */
+  private final RelayListener relayed = new RelayListener() {
+    @Override
+    public void onBytes(Relay.Direction direction, int bytes) {
+      (direction == Relay.Direction.TO_UPSTREAM ? bytesIn : bytesOut).increment(bytes);
+    }
+  };
 
   public SslMetrics(MeterRegistry registry, TlsEngineKind engine, Supplier<Number> active) {
     this.registry = registry;
@@ -94,12 +103,14 @@ public final class SslMetrics {
     rejected.get(reason).increment();
   }
 
-  public void bytesIn(long n) {
-    bytesIn.increment(n);
+  /** Relayed plaintext bytes so far, {@code direction} "in" (from clients) or "out" (to clients). */
+  public double bytes(String direction) {
+    return ("in".equals(direction) ? bytesIn : bytesOut).count();
   }
 
-  public void bytesOut(long n) {
-    bytesOut.increment(n);
+  /** Counts the bytes of every relay it is given to ({@link #BYTES}); shared by all connections. */
+  public RelayListener relayListener() {
+    return relayed;
   }
 
   public void connectFailed(String routerId) {

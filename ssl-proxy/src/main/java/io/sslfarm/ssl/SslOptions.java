@@ -54,7 +54,7 @@ public final class SslOptions {
   public static final ConfigKey<Integer> PORT_KEY = ConfigKey.of("ssl.port", PORT, DEFAULT_PORT,
       "TCP port of the TLS listener; 0 = any free port");
   public static final ConfigKey<String> PROXY_PROTOCOL = ConfigKey.of("ssl.proxy-protocol", oneOf("required", "off"),
-      "required", "required = every connection starts with a PROXY v1/v2 header from a trusted source (behind edges);"
+      "required", "required = every connection starts with a PROXY v2 header from a trusted source (behind edges);"
           + " off = direct mode, clients connect straight to this node");
   public static final ConfigKey<List<String>> TRUSTED_PROXIES = ConfigKey.of("ssl.trusted-proxies", STRING_LIST,
       DEFAULT_TRUSTED_PROXIES, "CIDRs allowed to send a PROXY header (the edges); others are closed before TLS");

@@ -106,8 +106,8 @@ public final class SslTier implements Tier {
     FarmCluster cluster = context.cluster();
     UpstreamSelector routers = new UpstreamSelector(
         () -> cluster == null ? List.of() : cluster.nodes().nodes(NodeRole.ROUTER), options.getUpstreamBackoff());
-    UpstreamConnector connector = new UpstreamConnector(routers, vertx.transport().channelFactory(false),
-        options.getConnectTimeout(), options.getUpstreamRetries(), metrics);
+    UpstreamConnector connector = new UpstreamConnector(routers, options.getConnectTimeout(),
+        options.getUpstreamRetries(), metrics);
     if (cluster != null && options.isSessionTickets()) {
       ticketKeys = new TicketKeyManager(vertx, cluster.ticketKeys(), cluster.leadership(), context.sealer(),
           options.getTicketRotation(), selector::applyTicketKeys);

@@ -1,6 +1,5 @@
 package io.sslfarm.ssl.listener;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -8,15 +7,14 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.ReferenceCountUtil;
-import io.sslfarm.ssl.SslMetrics;
-import io.sslfarm.ssl.SslMetrics.Reject;
 import io.sslfarm.net.ProxyHeaderEncoder;
 import io.sslfarm.net.ProxyInfo;
-import io.sslfarm.ssl.internal.RelayHandler;
+import io.sslfarm.net.Relay;
+import io.sslfarm.net.RelayListener;
+import io.sslfarm.net.RelayOptions;
+import io.sslfarm.ssl.SslMetrics;
+import io.sslfarm.ssl.SslMetrics.Reject;
 import io.sslfarm.ssl.upstream.UpstreamConnector;
-import java.util.ArrayDeque;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
@@ -28,13 +26,14 @@ import org.slf4j.LoggerFactory;
  * The last downstream handler until the relay starts:
  *
  * <pre>
- *  handshake done ─▶ metrics (full|resumed) ─▶ stop reading ─▶ connect router (retry) ─▶ PROXY v2 + TLVs
- *       │                                                               │
- *       └─ failed ─▶ count reason, close                                └─▶ queued plaintext ─▶ relay both ways
+ *  handshake done ─▶ metrics (full|resumed) ─▶ Relay.prepare (buffers plaintext) ─▶ connect router (retry)
+ *       │                                                                                 │
+ *       └─ failed ─▶ count reason, close                  PROXY v2 + TLVs, buffered plaintext, relay both ways ◀─┘
  * </pre>
  *
- * Plaintext that arrives while the router connect is under way is queued (reading is paused, so at most what the
- * TLS layer already decrypted).
+ * The piping (back-pressure, half-close, idle timeout, byte counts) is the shared {@link Relay}; plaintext that
+ * arrives while the router connect is under way is buffered by it (bounded: then the client is not read). Runs on the
+ * channel's event loop; removes itself once the handshake succeeded.
  */
 final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
@@ -42,28 +41,26 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
   private final SslMetrics metrics;
   private final UpstreamConnector connector;
-  private final ArrayDeque<Object> pending = new ArrayDeque<>();
-  private Channel upstream;
+  private final RelayOptions relayOptions;
+  private final RelayListener relayListener;
 
-  DownstreamHandler(SslMetrics metrics, UpstreamConnector connector) {
+  DownstreamHandler(SslMetrics metrics, UpstreamConnector connector, RelayOptions relayOptions,
+                    RelayListener relayListener) {
     this.metrics = metrics;
     this.connector = connector;
+    this.relayOptions = relayOptions;
+    this.relayListener = relayListener;
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-    DownstreamConnection c = DownstreamConnection.of(ctx.channel());
     if (evt instanceof SslHandshakeCompletionEvent e) {
+      DownstreamConnection c = DownstreamConnection.of(ctx.channel());
       if (e.isSuccess()) {
         handshakeDone(ctx, c);
       } else {
         handshakeFailed(c, e.cause());
       }
-      return;
-    }
-    if (evt instanceof IdleStateEvent) {
-      LOG.debug("{} idle, closing", ctx.channel());
-      ctx.close();
       return;
     }
     ctx.fireUserEventTriggered(evt);
@@ -75,41 +72,23 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     boolean resumed = c.tls.isResumed(engine, c.handshakeStartMillis);
     metrics.handshakeDone(resumed, System.nanoTime() - c.handshakeStartNanos);
     SSLSession session = engine.getSession();
-    String alpn = c.tls.applicationProtocol(engine);
-    String version = session.getProtocol();
-    String cipher = session.getCipherSuite();
-    ctx.channel().config().setAutoRead(false);
-    connector.connect(ctx.channel().eventLoop()).addListener(f -> {
-      if (!f.isSuccess()) {
-        LOG.warn("{} no router reachable: {}", ctx.channel(), f.cause().toString());
-        releasePending();
+    // PROXY v2 with the client's address and what the router may want of the TLS session (§2.2 TLVs).
+    ProxyInfo info = ProxyInfo.proxy(c.source, c.destination).withAuthority(c.serverName)
+        .withAlpn(c.tls.applicationProtocol(engine))
+        .withSsl(new ProxyInfo.Ssl(ProxyInfo.Ssl.CLIENT_SSL, 0, session.getProtocol(), session.getCipherSuite(),
+            List.of()));
+    Channel downstream = ctx.channel();
+    Relay relay = Relay.prepare(downstream, relayOptions, relayListener);
+    ctx.pipeline().remove(this);
+    connector.connect(downstream).addListener(f -> {
+      if (f.isSuccess()) {
+        Channel upstream = ((UpstreamConnector.Upstream) f.getNow()).channel();
+        relay.start(upstream, ProxyHeaderEncoder.encode(info, upstream.alloc()));
+      } else if (!relay.isClosed()) {
+        LOG.warn("{} no router reachable: {}", downstream, f.cause().toString());
         c.reject(metrics, Reject.NO_UPSTREAM);
-        return;
+        relay.close();
       }
-      UpstreamConnector.Upstream up = (UpstreamConnector.Upstream) f.getNow();
-      Channel uc = up.channel();
-      if (!ctx.channel().isActive()) {
-        uc.close();
-        releasePending();
-        return;
-      }
-      upstream = uc;
-      // PROXY v2 with the client's address and what the router may want of the TLS session (§2.2 TLVs).
-      ProxyInfo info = ProxyInfo.proxy(c.source, c.destination).withAuthority(c.serverName).withAlpn(alpn)
-          .withSsl(new ProxyInfo.Ssl(ProxyInfo.Ssl.CLIENT_SSL, 0, version, cipher, List.of()));
-      uc.write(ProxyHeaderEncoder.encode(info, uc.alloc()));
-      Object m;
-      while ((m = pending.poll()) != null) {
-        if (m instanceof ByteBuf b) {
-          metrics.bytesIn(b.readableBytes());
-        }
-        uc.write(m);
-      }
-      uc.flush();
-      uc.pipeline().addLast("relay", new RelayHandler(ctx.channel(), metrics::bytesOut));
-      ctx.pipeline().replace(this, "relay", new RelayHandler(uc, metrics::bytesIn));
-      uc.config().setAutoRead(true);
-      ctx.channel().config().setAutoRead(true);
     });
   }
 
@@ -135,34 +114,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    pending.add(msg);
-  }
-
-  @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    DownstreamConnection c = DownstreamConnection.of(ctx.channel());
-    if (!c.handshakeDone) {
-      handshakeFailed(c, cause);
-    } else {
-      LOG.debug("{} closed on error: {}", ctx.channel(), cause.toString());
-      ctx.close();
-    }
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    releasePending();
-    if (upstream != null) {
-      upstream.close();
-    }
-    ctx.fireChannelInactive();
-  }
-
-  private void releasePending() {
-    Object m;
-    while ((m = pending.poll()) != null) {
-      ReferenceCountUtil.release(m);
-    }
+    handshakeFailed(DownstreamConnection.of(ctx.channel()), cause);
   }
 }

@@ -3,7 +3,6 @@ package io.sslfarm.ssl.listener;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.sslfarm.ssl.SslMetrics;
 import io.sslfarm.ssl.SslMetrics.Reject;
 import io.sslfarm.ssl.SslOptions;
@@ -13,6 +12,8 @@ import io.sslfarm.net.ProxyGateRejection;
 import io.sslfarm.net.ProxyInfo;
 import io.sslfarm.net.ProxyProtocolGate;
 import io.sslfarm.net.ProxyProtocolGateOptions;
+import io.sslfarm.net.RelayListener;
+import io.sslfarm.net.RelayOptions;
 import io.sslfarm.ssl.tls.TlsContextSelector;
 import io.sslfarm.ssl.upstream.UpstreamConnector;
 import java.net.InetSocketAddress;
@@ -24,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  *  ProxyProtocolGate (shared kit: trusted CIDRs, PROXY v2 only; direct mode: takes the peer's addresses)
- *  → idle → SNI (→ replaced by SslHandler) → DownstreamHandler (→ replaced by the relay)
+ *  → SNI (→ replaced by SslHandler) → DownstreamHandler (→ replaced by the shared Relay, which owns the idle timeout)
  * </pre>
  *
  * {@code ssl.handshake-timeout} bounds both the PROXY header (the gate's timer: {@code header_timeout}) and accept →
@@ -36,6 +37,8 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
   private final SslOptions options;
   private final ProxyProtocolGateOptions gateOptions;
   private final ProxyGateListener gateListener;
+  private final RelayOptions relayOptions;
+  private final RelayListener relayListener;
   private final TlsContextSelector selector;
   private final UpstreamConnector connector;
   private final SslMetrics metrics;
@@ -70,6 +73,8 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
         });
       }
     };
+    this.relayOptions = new RelayOptions().setIdleTimeout(options.getIdleTimeout());
+    this.relayListener = metrics.relayListener();
     this.selector = selector;
     this.connector = connector;
     this.metrics = metrics;
@@ -91,12 +96,8 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     c.source = (InetSocketAddress) ch.remoteAddress();
     c.destination = (InetSocketAddress) ch.localAddress();
     ch.pipeline().addLast(ProxyProtocolGate.HANDLER_NAME, new ProxyProtocolGate(gateOptions, gateListener));
-    long idle = options.getIdleTimeout().toMillis();
-    if (idle > 0) {
-      ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
-    }
     ch.pipeline().addLast("sni", new SniTlsHandler(selector, metrics));
-    ch.pipeline().addLast("downstream", new DownstreamHandler(metrics, connector));
+    ch.pipeline().addLast("downstream", new DownstreamHandler(metrics, connector, relayOptions, relayListener));
     long deadline = options.getHandshakeTimeout().toMillis();
     if (deadline > 0) {
       var timer = ch.eventLoop().schedule(() -> {

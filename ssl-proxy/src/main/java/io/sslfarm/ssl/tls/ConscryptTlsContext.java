@@ -4,16 +4,20 @@ import io.netty.buffer.ByteBufAllocator;
 import io.sslfarm.ssl.SslOptions;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.Provider;
+import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.conscrypt.Conscrypt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,18 +46,9 @@ final class ConscryptTlsContext implements ServerTlsContext {
 
   ConscryptTlsContext(TlsCertificate certificate, SslOptions options) throws GeneralSecurityException {
     this.certificate = certificate;
-    try {
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      ks.load(null, null);
-      char[] pw = "in-memory".toCharArray();
-      ks.setKeyEntry("served", nativeKey(certificate.key()), pw, certificate.chain());
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
-      kmf.init(ks, pw);
-      context = SSLContext.getInstance("TLS", PROVIDER);
-      context.init(kmf.getKeyManagers(), null, null);
-    } catch (java.io.IOException e) {
-      throw new GeneralSecurityException("cannot load key of " + certificate.id(), e);
-    }
+    context = SSLContext.getInstance("TLS", PROVIDER);
+    context.init(new KeyManager[] {new ServedKeyManager(nativeKey(certificate.key()), certificate.chain())}, null,
+        null);
     int lifetime = (int) Math.min(Integer.MAX_VALUE, options.getTicketRotation().toSeconds());
     context.getServerSessionContext().setSessionTimeout(lifetime);
     Set<String> supported = Set.of(context.getSupportedSSLParameters().getCipherSuites());
@@ -68,10 +63,10 @@ final class ConscryptTlsContext implements ServerTlsContext {
   }
 
   /**
-   * The key as Conscrypt's own (BoringSSL-backed) key object: a JDK key would be re-parsed from PKCS#8 on every
-   * handshake. Falls back to the given key if Conscrypt does not take it.
+   * The key as Conscrypt's own (BoringSSL-backed) key object: Conscrypt uses such a key as it is, where a JDK key is
+   * re-parsed from PKCS#8 on every handshake. Falls back to the given key if Conscrypt does not take it.
    */
-  private static java.security.PrivateKey nativeKey(java.security.PrivateKey key) {
+  private static PrivateKey nativeKey(PrivateKey key) {
     try {
       return java.security.KeyFactory.getInstance(key.getAlgorithm(), PROVIDER)
           .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(key.getEncoded()));
@@ -124,6 +119,63 @@ final class ConscryptTlsContext implements ServerTlsContext {
   @Override
   public void applyTicketKeys(TicketKeySet keys) {
     // Conscrypt 2.9.0 has no API for ticket keys (STACK-NOTES): resumption stays node-local.
+  }
+
+  /**
+   * Serves one key and chain, handing Conscrypt the very key object given (a JDK {@code KeyStore} would give back a
+   * JDK copy of it on every handshake). Conscrypt asks once per key type of the enabled suites: only the key's own
+   * type gets the alias, so the chain is installed once per handshake.
+   */
+  private static final class ServedKeyManager extends X509ExtendedKeyManager {
+    private static final String ALIAS = "served";
+    private final PrivateKey key;
+    private final X509Certificate[] chain;
+    private final String keyType;
+
+    ServedKeyManager(PrivateKey key, X509Certificate[] chain) {
+      this.key = key;
+      this.chain = chain.clone();
+      this.keyType = chain[0].getPublicKey().getAlgorithm();
+    }
+
+    private String aliasFor(String type) {
+      return type != null && (type.equals(keyType) || type.startsWith(keyType + "_")) ? ALIAS : null;
+    }
+
+    @Override
+    public String chooseEngineServerAlias(String type, Principal[] issuers, SSLEngine engine) {
+      return aliasFor(type);
+    }
+
+    @Override
+    public String chooseServerAlias(String type, Principal[] issuers, Socket socket) {
+      return aliasFor(type);
+    }
+
+    @Override
+    public String[] getServerAliases(String type, Principal[] issuers) {
+      return aliasFor(type) == null ? null : new String[] {ALIAS};
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return ALIAS.equals(alias) ? chain : null;
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return ALIAS.equals(alias) ? key : null;
+    }
+
+    @Override
+    public String[] getClientAliases(String type, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] types, Principal[] issuers, Socket socket) {
+      return null;
+    }
   }
 
   /**

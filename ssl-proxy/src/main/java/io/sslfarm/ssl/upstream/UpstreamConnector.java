@@ -2,12 +2,13 @@ package io.sslfarm.ssl.upstream;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Promise;
 import io.sslfarm.cluster.NodeInfo;
+import io.sslfarm.net.Relay;
 import io.sslfarm.ssl.SslMetrics;
 import java.time.Duration;
 import java.util.HashSet;
@@ -17,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Connects to a router on the downstream connection's own event loop (no thread hop for relayed bytes). A failed
- * connect — before any byte was sent — is retried on another router, up to {@code retries} times.
+ * Connects to a router on the downstream connection's own event loop (no thread hop for relayed bytes), with the
+ * shared kit's {@link Relay#upstreamBootstrap} (same channel class, half-close allowed, not reading until the relay
+ * starts). A failed connect — before any byte was sent — is retried on another router, up to {@code retries} times.
  */
 public final class UpstreamConnector {
 
@@ -28,16 +30,32 @@ public final class UpstreamConnector {
   public record Upstream(Channel channel, NodeInfo router) {
   }
 
+  /**
+   * Until the relay is attached: an error on the connecting channel (epoll reports a refused connect as a read error
+   * too) closes it quietly; the connect future reports the failure and the next router is tried.
+   */
+  @ChannelHandler.Sharable
+  private static final class ConnectErrorHandler extends ChannelInboundHandlerAdapter {
+    static final ConnectErrorHandler INSTANCE = new ConnectErrorHandler();
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (ctx.pipeline().get(Relay.HANDLER_NAME) != null) {
+        ctx.fireExceptionCaught(cause);
+        return;
+      }
+      LOG.debug("{} upstream error before the relay started: {}", ctx.channel(), cause.toString());
+      ctx.close();
+    }
+  }
+
   private final UpstreamSelector selector;
-  private final ChannelFactory<? extends Channel> channelFactory;
   private final int connectTimeoutMillis;
   private final int retries;
   private final SslMetrics metrics;
 
-  public UpstreamConnector(UpstreamSelector selector, ChannelFactory<? extends Channel> channelFactory,
-                           Duration connectTimeout, int retries, SslMetrics metrics) {
+  public UpstreamConnector(UpstreamSelector selector, Duration connectTimeout, int retries, SslMetrics metrics) {
     this.selector = selector;
-    this.channelFactory = channelFactory;
     this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
     this.retries = retries;
     this.metrics = metrics;
@@ -47,25 +65,27 @@ public final class UpstreamConnector {
     return selector;
   }
 
-  /** Completes on {@code loop} with a connected channel, or fails with the last error. */
-  public io.netty.util.concurrent.Future<Upstream> connect(EventLoop loop) {
-    Promise<Upstream> promise = loop.newPromise();
-    attempt(loop, new HashSet<>(), 0, promise, null);
+  /**
+   * Completes on {@code downstream}'s event loop with a connected channel on that loop, or fails with the last
+   * error.
+   */
+  public io.netty.util.concurrent.Future<Upstream> connect(Channel downstream) {
+    Promise<Upstream> promise = downstream.eventLoop().newPromise();
+    attempt(downstream, new HashSet<>(), 0, promise, null);
     return promise;
   }
 
-  private void attempt(EventLoop loop, Set<String> tried, int n, Promise<Upstream> promise, Throwable last) {
+  private void attempt(Channel downstream, Set<String> tried, int n, Promise<Upstream> promise, Throwable last) {
     NodeInfo router = n > retries ? null : selector.choose(tried).orElse(null);
     if (router == null) {
       promise.tryFailure(last != null ? last : new NoSuchElementException("no router accepts new connections"));
       return;
     }
     tried.add(router.id());
-    Bootstrap b = new Bootstrap().group(loop).channelFactory(channelFactory)
+    Bootstrap b = Relay.upstreamBootstrap(downstream)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-        .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)
-        .handler(new ChannelInboundHandlerAdapter());
+        .handler(ConnectErrorHandler.INSTANCE);
     b.connect(router.dataHost(), router.dataPort()).addListener((io.netty.channel.ChannelFutureListener) f -> {
       if (f.isSuccess()) {
         selector.opened(router.id());
@@ -77,7 +97,7 @@ public final class UpstreamConnector {
         selector.connectFailed(router.id());
         metrics.connectFailed(router.id());
         LOG.warn("connect to router {} ({}) failed: {}", router.id(), router.dataAddress(), f.cause().toString());
-        attempt(loop, tried, n + 1, promise, f.cause());
+        attempt(downstream, tried, n + 1, promise, f.cause());
       }
     });
   }

@@ -103,6 +103,11 @@ public final class JavaClient implements AutoCloseable {
     return buf.toString(StandardCharsets.UTF_8);
   }
 
+  /** One byte of plaintext from the server, or -1 at its close_notify / EOF (bounded by the 5 s socket timeout). */
+  public int read() throws IOException {
+    return tls.getInputStream().read();
+  }
+
   @Override
   public void close() throws IOException {
     tls.close();

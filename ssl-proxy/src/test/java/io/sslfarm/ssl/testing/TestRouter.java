@@ -16,6 +16,13 @@ import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.haproxy.HAProxySSLTLV;
 import io.netty.handler.codec.haproxy.HAProxyTLV;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.sslfarm.cluster.NodeInfo;
 import io.sslfarm.cluster.NodeRole;
 import io.sslfarm.cluster.NodeState;
@@ -26,9 +33,10 @@ import java.util.TreeMap;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * A tiny L7 router stand-in: decodes the PROXY v2 header (Netty's decoder), records what it carried, and answers every
- * chunk of plaintext with an HTTP/1.1 response whose body lists the header fields ({@code sni=… alpn=… version=…});
- * closes after a request that contains "close".
+ * A tiny L7 router stand-in: decodes the PROXY v2 header (Netty's decoder), records what it carried, and answers with
+ * a body that lists the header fields ({@code router=… client=… sni=… alpn=… version=…}): when the ALPN TLV says h2
+ * and the client sends the HTTP/2 preface it speaks HTTP/2 (Netty's frame codec, one response per stream), otherwise it answers every chunk of plaintext with
+ * an HTTP/1.1 response and closes after a request that contains "close".
  */
 public final class TestRouter implements AutoCloseable {
 
@@ -88,14 +96,28 @@ public final class TestRouter implements AutoCloseable {
         }
         return;
       }
-      String req = ((ByteBuf) msg).toString(StandardCharsets.UTF_8);
-      String body = "router=" + id + " " + (header == null ? "no-header" : header.body()) + "\n";
+      ByteBuf buf = (ByteBuf) msg;
+      if (header != null && "h2".equals(header.tlvs().get("alpn")) && buf.readableBytes() >= 3
+          && buf.toString(buf.readerIndex(), 3, StandardCharsets.US_ASCII).equals("PRI")) {
+        // RFC 9113 §3.4: the client preface. From here on this connection speaks HTTP/2.
+        ctx.pipeline().addAfter(ctx.name(), "h2", Http2FrameCodecBuilder.forServer().build());
+        ctx.pipeline().addAfter("h2", "h2-streams", new Http2MultiplexHandler(new H2Stream(body(header))));
+        ctx.fireChannelRead(buf.retain());
+        ctx.pipeline().remove(this);
+        return;
+      }
+      String req = buf.toString(StandardCharsets.UTF_8);
+      String body = body(header);
       String resp = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
           + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
       var f = ctx.writeAndFlush(Unpooled.copiedBuffer(resp, StandardCharsets.UTF_8));
       if (req.toLowerCase().contains("close")) {
         f.addListener(ChannelFutureListener.CLOSE);
       }
+    }
+
+    private String body(Seen h) {
+      return "router=" + id + " " + (h == null ? "no-header" : h.body()) + "\n";
     }
 
     private void collect(HAProxyTLV tlv, Map<String, String> t) {
@@ -112,6 +134,28 @@ public final class TestRouter implements AutoCloseable {
         case 0x23 -> t.put("cipher", v);
         default -> t.put("tlv-" + tlv.typeByteValue(), v);
       }
+    }
+  }
+
+  /** One HTTP/2 stream: answers its request headers with 200 and the router's body. */
+  private static final class H2Stream extends ChannelInitializer<Http2StreamChannel> {
+    private final String body;
+
+    H2Stream(String body) {
+      this.body = body;
+    }
+
+    @Override
+    protected void initChannel(Http2StreamChannel ch) {
+      ch.pipeline().addLast(new SimpleChannelInboundHandler<Http2HeadersFrame>() {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Http2HeadersFrame frame) {
+          ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+          ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")
+              .setInt("content-length", content.readableBytes())));
+          ctx.writeAndFlush(new DefaultHttp2DataFrame(content, true));
+        }
+      });
     }
   }
 
