@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Keep-alive HTTP through the sslfarm router vs HAProxy `mode http`, same backend, same run.
+# Keep-alive plain HTTP through the sslfarm router vs HAProxy `mode http`, same backend, same run (< 3 minutes).
 #   bench/router-vs-haproxy.sh [WORKDIR]
-# Layout (2 cores): backend nginx (fixed 100-byte body) + wrk on CPU 1; the proxy under test on CPU 0.
-# Phases per proxy: warm-up 10 s (JIT), keepalive (wrk -t1 -c64 -d10s --latency), paced (16 conns, pace.lua,
-# RATE req/s, p50/p99). CPU = utime+stime of the proxy process from /proc/PID/stat over the phase.
+# Env: RATE (open-loop req/s, default 1000: below both proxies' capacity on a busy 2-core box), D (seconds per measured phase, default 10), WARM (router JIT warm-up,
+#      default 45; HAProxy gets 5), OLD_CLASSES (optional: a second router build, e.g. an older commit's classes, measured as "router-old").
+# Needs: nginx, haproxy, wrk, bc; the module built (mvn -o -q -pl l7-router install -DskipTests) and the launcher jar
+# (farm/target/sslfarm.jar) for the open-loop client.
+#
+# Layout (2 cores): backend nginx (fixed 100-byte body) + the load generators on CPU 1; the proxy under test on CPU 0.
+# Per proxy:
+#   closed loop  wrk -t1 -c64 -dD: req/s; req per proxy CPU-second (utime+stime from /proc/PID/stat), and for the
+#                router also per event-loop CPU-second (its vert.x-eventloop threads: without JIT and GC threads)
+#   open loop    sslfarm bench keepalive --rate RATE -c16 (latency from the intended start, so no coordinated
+#                omission; wrk -R is not in Debian's wrk): p50/p99 and req per server CPU-second
+# The router runs in direct mode (no PROXY header) like HAProxy's plain `bind`: both parse the same HTTP/1.1.
 set -euo pipefail
 W=${1:-/tmp/router-bench}; mkdir -p "$W/logs"
-RATE=${RATE:-8000}; D=${D:-10}; WARM=${WARM:-30}
-ANCH=/work/shared/anchors
-CP=$(cat /tmp/router-cp.txt):/work/main/l7-router/target/classes
-# NIO transport: the 4.2.18 native epoll jar does not load against Netty 4.2.20 classes (NoClassDefFoundError unix.Errors)
+RATE=${RATE:-1000}; D=${D:-10}; WARM=${WARM:-45}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+JAR=$ROOT/farm/target/sslfarm.jar
+CP=$(cd "$ROOT" && mvn -o -q -pl l7-router dependency:build-classpath -Dmdep.outputFile=/dev/stdout):$ROOT/l7-router/target/classes
 
 cat > "$W/backend.conf" <<C
 worker_processes 1; pid $W/backend.pid; error_log $W/logs/backend.err; daemon on;
@@ -36,40 +45,54 @@ backend be
   http-reuse always
   server b0 127.0.0.1:19100
 C
+cleanup() { for p in router router-old haproxy backend; do [ -f "$W/$p.pid" ] && kill "$(cat "$W/$p.pid")" 2>/dev/null; rm -f "$W/$p.pid"; done; }
+trap cleanup EXIT
 taskset -c 1 nginx -c "$W/backend.conf"
 taskset -c 0 haproxy -q -f "$W/haproxy.cfg"
-taskset -c 0 java -Xms256m -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile=/work/main/l7-router/bench/logback-bench.xml -cp "$CP" io.sslfarm.router.internal.StandaloneRouter \
-  19181 none 127.0.0.1:19100 1 false > "$W/logs/router.out" 2>&1 &
-echo $! > "$W/router.pid"
-for i in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:19181/ && break; sleep 0.2; done
+start_router() { # name port classes
+  taskset -c 0 java -Xms256m -Xmx512m -XX:+UseParallelGC \
+    -Dlogback.configurationFile="$ROOT/l7-router/bench/logback-bench.xml" -cp "$3:$CP" \
+    io.sslfarm.router.internal.StandaloneRouter "$2" none 127.0.0.1:19100 1 false > "$W/logs/$1.out" 2>&1 &
+  echo $! > "$W/$1.pid"
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$2/" && return 0; sleep 0.2; done
+  echo "$1 did not start" >&2; return 1
+}
+start_router router 19181 "$ROOT/l7-router/target/classes"
+[ -n "${OLD_CLASSES:-}" ] && start_router router-old 19182 "$OLD_CLASSES"
 
-cpu() { awk '{print $14+$15}' /proc/$1/stat; }   # clock ticks
+cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }   # clock ticks, whole process (a JVM: JIT and GC included)
+loopcpu() { # clock ticks of the threads that serve traffic: a JVM's event loops; HAProxy's whole process
+  local t s=0; for t in /proc/$1/task/*; do case "$(cat "$t/comm")" in vert.x-eventloo*) s=$((s + $(awk '{print $14+$15}' "$t/stat")));; esac; done
+  [ "$s" -gt 0 ] && echo "$s" || cpu "$1"; }
 TCK=$(getconf CLK_TCK)
-phase() { # name port pid args...
-  local name=$1 port=$2 pid=$3; shift 3
-  local c0; c0=$(cpu "$pid")
-  local out; out=$(timeout $((D + 20)) taskset -c 1 "$@" "http://127.0.0.1:$port/" 2>&1)
-  local c1; c1=$(cpu "$pid")
-  local rps; rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  local p50; p50=$(echo "$out" | awk '$1=="50%" {print $2}')
-  local p99; p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  local reqs; reqs=$(echo "$out" | awk '/requests in/ {print $1}')
-  local cs; cs=$(echo "scale=3; ($c1-$c0)/$TCK" | bc)
-  local per; per=$(echo "scale=0; $reqs/$cs" | bc 2>/dev/null || echo "-")
-  local errs; errs=$(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr '\n' ' ' || true)
-  printf '%-8s %-10s req/s=%-9s p50=%-8s p99=%-8s srv_cpu_s=%-6s req_per_srv_cpu_s=%-7s %s\n' "$name" "$3" \
-    "$rps" "$p50" "$p99" "$cs" "$per" "$errs"
+closed() { # name port pid
+  local c0 c1 l0 l1 out rps reqs cs ls
+  c0=$(cpu "$3"); l0=$(loopcpu "$3")
+  out=$(timeout $((D + 20)) taskset -c 1 wrk -t1 -c64 -d"${D}s" "http://127.0.0.1:$2/" 2>&1)
+  c1=$(cpu "$3"); l1=$(loopcpu "$3")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+  cs=$(echo "scale=2; ($c1-$c0)/$TCK" | bc); ls=$(echo "scale=2; ($l1-$l0)/$TCK" | bc)
+  printf '%-10s closed-loop  req/s=%-9s cpu_s=%-6s req_per_cpu_s=%-7s loop_cpu_s=%-6s req_per_loop_cpu_s=%s %s\n' \
+    "$1" "$rps" "$cs" "$(echo "scale=0; $reqs/$cs" | bc 2>/dev/null || echo -)" "$ls" \
+    "$(echo "scale=0; $reqs/$ls" | bc 2>/dev/null || echo -)" "$(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr '\n' ' ' || true)"
 }
-run() { # name port pid
-  local n=$1 port=$2 pid=$3
-  timeout $((WARM + 10)) taskset -c 1 wrk -t1 -c64 -d${WARM}s "http://127.0.0.1:$port/" > /dev/null 2>&1 # warm-up (JIT)
-  phase "$n" "$port" "$pid" wrk -t1 -c64 -d${D}s --latency
-  WRK_CONNS=16 RATE=$RATE phase "$n" "$port" "$pid" wrk -t1 -c16 -d${D}s --latency -s "$ANCH/pace.lua"
+open_loop() { # name port pid
+  local out
+  out=$(timeout $((D + 40)) taskset -c 1 java -jar "$JAR" bench keepalive -c 16 --rate "$RATE" -d "${D}s" \
+    --warmup 2s --backend-header='' --server-pid "$3" --json "$W/$1-open.json" "http://127.0.0.1:$2/" 2>&1)
+  printf '%-10s open-loop %s req/s: %s | %s | %s\n' "$1" "$RATE" \
+    "$(echo "$out" | grep -m1 'latency (from intended start)' | sed 's/^ *//')" \
+    "$(echo "$out" | grep -m1 'requests  ' | sed 's/^ *//')" "$(echo "$out" | grep -m1 'server cpu' | sed 's/^ *//')"
 }
-echo "# $(date -u +%FT%TZ) backend nginx:19100 (CPU1) proxies on CPU0, D=${D}s, paced RATE=$RATE"
-run haproxy 19180 "$(cat "$W/haproxy.pid")"
-run router 19181 "$(cat "$W/router.pid")"
-run haproxy 19180 "$(cat "$W/haproxy.pid")"
-run router 19181 "$(cat "$W/router.pid")"
-grep -m1 'native transport' "$W/logs/router.out" || true
-for p in router haproxy backend; do kill "$(cat "$W/$p.pid")" 2>/dev/null || true; done
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); backend nginx:19100 + clients on CPU1, proxies on CPU0; D=${D}s RATE=$RATE"
+run() { # name port warm-up-seconds
+  local pid; pid=$(cat "$W/$1.pid")
+  timeout $(($3 + 10)) taskset -c 1 wrk -t1 -c64 -d"${3}s" "http://127.0.0.1:$2/" > /dev/null 2>&1 || true
+  closed "$1" "$2" "$pid"
+  open_loop "$1" "$2" "$pid"
+}
+run haproxy 19180 5
+run router 19181 "$WARM"
+[ -n "${OLD_CLASSES:-}" ] && run router-old 19182 "$WARM"
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

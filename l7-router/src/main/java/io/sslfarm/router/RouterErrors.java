@@ -59,8 +59,24 @@ public final class RouterErrors {
     UPSTREAM_ERROR(502, "bad gateway: upstream error", false),
     /** No response head from the backend within router.upstream-response-timeout. */
     UPSTREAM_TIMEOUT(504, "gateway timeout", false),
-    /** The peer sent a PROXY header but is not in router.trusted-proxies: closed without a response. */
-    UNTRUSTED_PROXY(0, "", true);
+    /** The TCP peer is not in router.trusted-proxies: closed on connect, before a byte is read, without a response. */
+    UNTRUSTED_PROXY(0, "", true),
+    /**
+     * No valid PROXY v2 header (not v2, malformed, too long, truncated) or none within router.header-timeout: closed
+     * without a response, nothing relayed.
+     */
+    BAD_PROXY_HEADER(0, "", true),
+    /**
+     * The protocol spoken does not match the PROXY ALPN TLV: the HTTP/2 preface on a connection whose ALPN is not
+     * {@code h2}, or HTTP/1.x bytes on one whose ALPN is {@code h2}. Closed without a response.
+     */
+    ALPN_MISMATCH(0, "", true),
+    /**
+     * An HTTP/1.1 request with {@code Upgrade: h2c} (RFC 7540 §3.2; removed from RFC 9113). The router does not
+     * upgrade cleartext connections, like HAProxy: the upgrade is refused, the connection closed, the request not
+     * forwarded. HTTP/2 comes only with the ALPN TLV {@code h2} (or, in direct mode, with the prior-knowledge preface).
+     */
+    H2C_UPGRADE(0, "", true);
 
     private final int status;
     private final String body;
@@ -142,5 +158,26 @@ public final class RouterErrors {
         .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * Answers with HTTP/1.1 bytes written below the HTTP codec (a request whose head never completed, before Vert.x built
+   * its HTTP/1.x pipeline) and closes the connection. Status 0 reasons just close.
+   */
+  public static void sendRawAndClose(ChannelHandlerContext ctx, Reason reason, RouterMetrics metrics) {
+    metrics.rejected(reason);
+    if (reason.status() == 0 || !ctx.channel().isActive()) {
+      ctx.close();
+      return;
+    }
+    HttpResponseStatus st = HttpResponseStatus.valueOf(reason.status());
+    byte[] body = reason.body().getBytes(StandardCharsets.UTF_8);
+    String head = "HTTP/1.1 " + st.code() + " " + st.reasonPhrase() + "\r\n"
+        + "content-type: text/plain; charset=utf-8\r\n"
+        + "content-length: " + body.length + "\r\n"
+        + "cache-control: no-store\r\n"
+        + "connection: close\r\n\r\n";
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body))
+        .addListener(ChannelFutureListener.CLOSE);
   }
 }

@@ -32,7 +32,6 @@ public final class RouterMetrics {
 
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
   private final Map<String, Boolean> gauges = new ConcurrentHashMap<>();
 
   public RouterMetrics(MeterRegistry registry) {
@@ -43,19 +42,51 @@ public final class RouterMetrics {
     return registry;
   }
 
+  private record RequestKey(String route, String pool, String backend) {
+  }
+
+  private record BackendKey(String pool, String backend) {
+  }
+
+  private static final String[] STATUS_CLASSES = {"0xx", "1xx", "2xx", "3xx", "4xx", "5xx"};
+
+  /** Per (route, pool, backend): one counter per status class, created on first use. */
+  private final Map<RequestKey, Counter[]> requestCounters = new ConcurrentHashMap<>();
+  private final Map<BackendKey, Timer> latencyTimers = new ConcurrentHashMap<>();
+
   public void request(String route, String pool, String backend, int status) {
-    String cls = (status / 100) + "xx";
-    counter("req|" + route + "|" + pool + "|" + backend + "|" + cls, () -> Counter.builder(PREFIX + "requests")
-        .description("requests answered, by route, pool, backend and status class")
-        .tags("route", route, "pool", pool, "backend", backend, "status", cls).register(registry)).increment();
+    // the request path: a small key record (scalar-replaced by the JIT) instead of a concatenated string
+    RequestKey key = new RequestKey(route, pool, backend);
+    Counter[] byClass = requestCounters.get(key);
+    if (byClass == null) {
+      byClass = requestCounters.computeIfAbsent(key, k -> new Counter[STATUS_CLASSES.length]);
+    }
+    int i = status / 100;
+    if (i < 0 || i >= STATUS_CLASSES.length) {
+      i = 0;
+    }
+    Counter c = byClass[i];
+    if (c == null) {
+      String cls = STATUS_CLASSES[i];
+      c = Counter.builder(PREFIX + "requests")
+          .description("requests answered, by route, pool, backend and status class")
+          .tags("route", route, "pool", pool, "backend", backend, "status", cls).register(registry);
+      byClass[i] = c; // a benign race: the registry returns the same meter for the same id
+    }
+    c.increment();
   }
 
   public void upstreamLatency(String pool, String backend, long nanos) {
-    timers.computeIfAbsent(pool + "|" + backend, k -> Timer.builder(PREFIX + "upstream.latency")
-        .description("time from sending the request upstream to receiving the response head")
-        .tags("pool", pool, "backend", backend).publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-        .register(registry)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    BackendKey key = new BackendKey(pool, backend);
+    Timer t = latencyTimers.get(key);
+    if (t == null) {
+      t = latencyTimers.computeIfAbsent(key, k -> Timer.builder(PREFIX + "upstream.latency")
+          .description("time from sending the request upstream to receiving the response head")
+          .tags("pool", pool, "backend", backend).publishPercentileHistogram()
+          .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+          .register(registry));
+    }
+    t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   /** Sticky outcomes: hit, new (no binding yet), restick (bound backend unusable), forged, stale, unknown. */

@@ -11,7 +11,7 @@ import static io.sslfarm.config.ConfigTypes.oneOf;
 import io.sslfarm.config.ConfigException;
 import io.sslfarm.config.ConfigKey;
 import io.sslfarm.config.NodeConfig;
-import io.sslfarm.router.listener.TrustedProxies;
+import io.sslfarm.net.CidrSet;
 import java.time.Duration;
 import java.util.List;
 
@@ -38,8 +38,9 @@ public final class RouterOptions {
   public static final ConfigKey<Integer> PORT_KEY = ConfigKey.of("router.port", PORT, DEFAULT_PORT,
       "HTTP listener port (plain HTTP/1.1 and h2c from the SSL tier); 0 = any free port");
   public static final ConfigKey<String> PROXY_PROTOCOL = ConfigKey.of("router.proxy-protocol",
-      oneOf("required", "off"), "required", "required = every connection starts with a PROXY v1/v2 header from a"
-          + " trusted peer (the SSL tier); off = plain HTTP, client address = TCP peer (direct mode, tests)");
+      oneOf("required", "off"), "required", "required = every connection starts with a PROXY v2 header (v1 is"
+          + " refused) from a trusted peer (the SSL tier), whose ALPN TLV h2 selects HTTP/2; off = plain HTTP/1.1 or h2c"
+          + " prior knowledge, client address = TCP peer (direct mode, tests)");
   public static final ConfigKey<List<String>> TRUSTED_PROXIES = ConfigKey.of("router.trusted-proxies", STRING_LIST,
       List.of("127.0.0.0/8", "::1/128"), "CIDRs allowed to send the PROXY header; other peers are closed before"
           + " any request is served");
@@ -51,7 +52,9 @@ public final class RouterOptions {
       intRange(0, Integer.MAX_VALUE), DEFAULT_MAX_BODY_SIZE, "bytes of request body; larger = 413 and close;"
           + " 0 = unlimited");
   public static final ConfigKey<Duration> HEADER_TIMEOUT = ConfigKey.of("router.header-timeout", DURATION_TYPE,
-      DEFAULT_HEADER_TIMEOUT, "time from a request's first byte to its complete head; exceeded = 408 and close");
+      DEFAULT_HEADER_TIMEOUT, "time from a request's first byte to its complete head (the first request of a"
+          + " connection included; HTTP/2: from the preface to the first request), exceeded = 408 and close; also the"
+          + " time allowed for the PROXY header (0 = 5 s there)");
   public static final ConfigKey<Duration> REQUEST_TIMEOUT = ConfigKey.of("router.request-timeout", DURATION_TYPE,
       DEFAULT_REQUEST_TIMEOUT, "time from a request's first byte to its complete body; exceeded = 408 and close");
   public static final ConfigKey<Duration> IDLE_TIMEOUT = ConfigKey.of("router.idle-timeout", DURATION_TYPE,
@@ -137,11 +140,7 @@ public final class RouterOptions {
 
   /** @throws ConfigException naming the key of the first invalid value */
   public RouterOptions validate() {
-    try {
-      TrustedProxies.parse(trustedProxies);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(TRUSTED_PROXIES.path(), e.getMessage());
-    }
+    trustedProxySet();
     if (!stickySecret.isEmpty() && stickySecret.length() < 16) {
       throw new ConfigException(STICKY_SECRET.path(), "must be at least 16 characters (or empty for the sealed"
           + " farm key)");
@@ -191,6 +190,15 @@ public final class RouterOptions {
     this.trustedProxies = List.copyOf(trustedProxies);
     return this;
   }
+  /**
+   * {@link #trustedProxies()} as the shared kit's CIDR set.
+   *
+   * @throws ConfigException naming {@code router.trusted-proxies} and the bad entry
+   */
+  public CidrSet trustedProxySet() {
+    return CidrSet.parse(TRUSTED_PROXIES.path(), trustedProxies);
+  }
+
 
   public int maxHeaderSize() {
     return maxHeaderSize;

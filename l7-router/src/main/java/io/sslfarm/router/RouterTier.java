@@ -77,7 +77,10 @@ public final class RouterTier implements Tier {
     return engine.start().map(port -> new HostPort(options.host(), port));
   }
 
-  private void onFarmConfig(FarmCluster cluster, SecretSealer sealer, RouterOptions options, FarmConfig cfg) {
+  // synchronized: the feed calls back from its notifier and from cluster events; two first calls racing would each
+  // create a sticky key, and cookies signed with the losing one would stop verifying.
+  private synchronized void onFarmConfig(FarmCluster cluster, SecretSealer sealer, RouterOptions options,
+      FarmConfig cfg) {
     if (options.stickySecret().isEmpty()) {
       farmKey(cluster, sealer, cfg.section(KEYS_SECTION));
     }

@@ -1,6 +1,6 @@
 package io.sslfarm.router.internal;
 
-import io.sslfarm.router.listener.DownstreamInfo;
+import io.sslfarm.router.listener.DownstreamConnection;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import java.util.HashSet;
@@ -47,8 +47,30 @@ public final class ForwardingHeaders {
     return lowerName.equals("forwarded") || lowerName.startsWith("x-forwarded-") || lowerName.equals("x-real-ip");
   }
 
+  /**
+   * The lower-case name if it may be one that {@link #isHopByHop}, {@link #isForwarding}, a {@code Connection} token or
+   * {@code x-request-id} could match, else null: every such name starts with one of {@code c e f h k p t u x} (after
+   * lower-casing) or {@code :} (an HTTP/2 pseudo-header), so the common end-to-end headers (Accept, Cookie aside, User-Agent…) skip the lower-case copy.
+   * Names listed in {@code Connection} can be anything: with such a list, every name is lower-cased.
+   */
+  private static String candidate(String name, boolean anyListed) {
+    if (!anyListed && !name.isEmpty()) {
+      switch (name.charAt(0)) {
+        case 'c', 'C', 'e', 'E', 'f', 'F', 'h', 'H', 'k', 'K', 'p', 'P', 't', 'T', 'u', 'U', 'x', 'X', ':' -> {
+        }
+        default -> {
+          return null;
+        }
+      }
+    }
+    return name.toLowerCase(Locale.ROOT);
+  }
+
   /** Names listed in {@code Connection} (lower case). */
   static Set<String> connectionListed(MultiMap headers) {
+    if (!headers.contains(HttpHeaders.CONNECTION)) {
+      return Set.of();
+    }
     Set<String> out = null;
     for (String v : headers.getAll(HttpHeaders.CONNECTION)) {
       for (String t : v.split(",")) {
@@ -68,11 +90,15 @@ public final class ForwardingHeaders {
    * @param host the request's host (Host header or :authority), or null
    * @return the request id that was set
    */
-  static String buildRequest(MultiMap in, MultiMap out, DownstreamInfo d, String host) {
+  static String buildRequest(MultiMap in, MultiMap out, DownstreamConnection d, String host) {
     Set<String> listed = connectionListed(in);
     String requestId = null;
     for (Map.Entry<String, String> e : in) {
-      String n = e.getKey().toLowerCase(Locale.ROOT);
+      String n = candidate(e.getKey(), !listed.isEmpty());
+      if (n == null) {
+        out.add(e.getKey(), e.getValue());
+        continue;
+      }
       if (isHopByHop(n) || isForwarding(n) || listed.contains(n) || n.startsWith(":")) {
         continue;
       }
@@ -121,8 +147,8 @@ public final class ForwardingHeaders {
   static void copyResponse(MultiMap in, MultiMap out) {
     Set<String> listed = connectionListed(in);
     for (Map.Entry<String, String> e : in) {
-      String n = e.getKey().toLowerCase(Locale.ROOT);
-      if (isHopByHop(n) || listed.contains(n)) {
+      String n = candidate(e.getKey(), !listed.isEmpty());
+      if (n != null && (isHopByHop(n) || listed.contains(n))) {
         continue;
       }
       out.add(e.getKey(), e.getValue());

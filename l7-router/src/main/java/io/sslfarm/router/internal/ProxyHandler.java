@@ -8,7 +8,7 @@ import io.sslfarm.router.RouterOptions;
 import io.sslfarm.router.affinity.StickyCookieCodec;
 import io.sslfarm.router.config.PoolSpec;
 import io.sslfarm.router.config.StickySpec;
-import io.sslfarm.router.listener.DownstreamInfo;
+import io.sslfarm.router.listener.DownstreamConnection;
 import io.sslfarm.router.listener.DownstreamListener;
 import io.sslfarm.router.route.RouteTable;
 import io.sslfarm.router.upstream.Upstream;
@@ -80,7 +80,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   /** The state of one proxied request. */
   private final class Exchange {
     final HttpServerRequest req;
-    final DownstreamInfo down;
+    final DownstreamConnection down;
     final long start = System.nanoTime();
     final Context context = vertx.getOrCreateContext();
     String host;
@@ -97,7 +97,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     boolean staleRetried;
     boolean done;
 
-    Exchange(HttpServerRequest req, DownstreamInfo down) {
+    Exchange(HttpServerRequest req, DownstreamConnection down) {
       this.req = req;
       this.down = down;
     }
@@ -114,17 +114,27 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest req) {
     req.pause();
-    DownstreamInfo down = listener.info(req.connection());
+    DownstreamConnection down = listener.connection(req.connection());
     if (down == null) {
       req.connection().close();
       return;
     }
+    if (req.version() == HttpVersion.HTTP_2) {
+      DownstreamListener.http2RequestReceived(req.connection());
+    }
     Exchange x = new Exchange(req, down);
     req.response().closeHandler(v -> {
-      if (x.upstreamRequest != null) {
+      // The downstream connection closed. Either the client went away early (count 0, stop the upstream exchange), or
+      // it had the whole response already: a client that read Content-Length bytes may close before the upstream
+      // response's end event got here, and a response that closes the connection (Connection: close, HTTP/1.0)
+      // calls this inside its own end(). Count those with the status they were sent, and keep the upstream
+      // connection for its pool.
+      HttpServerResponse out = req.response();
+      boolean delivered = out.ended() || declaredLengthSent(out);
+      if (x.upstreamRequest != null && !delivered) {
         x.upstreamRequest.reset();
       }
-      finish(x, 0);
+      finish(x, out.headWritten() ? out.getStatusCode() : 0);
     });
     String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (cl != null && options.maxBodySize() > 0) {
@@ -499,6 +509,18 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       accessLog.log(x.down.id(), x.down.clientIp(), x.req.method().name(), x.req.path(), status,
           x.req.response().bytesWritten(), x.route, x.poolName(), upstream, System.nanoTime() - x.start,
           x.requestId, x.sticky);
+    }
+  }
+
+  private static boolean declaredLengthSent(HttpServerResponse out) {
+    String cl = out.headers().get(HttpHeaders.CONTENT_LENGTH);
+    if (cl == null) {
+      return false;
+    }
+    try {
+      return out.bytesWritten() >= Long.parseLong(cl.trim());
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 

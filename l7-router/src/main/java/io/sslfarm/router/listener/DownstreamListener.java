@@ -1,19 +1,34 @@
 package io.sslfarm.router.listener;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.util.AttributeKey;
+import io.sslfarm.net.ProxyGateListener;
+import io.sslfarm.net.ProxyGateRejection;
+import io.sslfarm.net.ProxyInfo;
+import io.sslfarm.net.ProxyProtocolGate;
+import io.sslfarm.net.ProxyProtocolGateOptions;
 import io.sslfarm.router.RouterErrors;
+import io.sslfarm.router.RouterErrors.Reason;
 import io.sslfarm.router.RouterMetrics;
 import io.sslfarm.router.RouterOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.net.SocketAddress;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.impl.ConnectionBase;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,14 +39,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The router's downstream HTTP listener: N Vert.x HTTP servers on one port (one event loop each).
+ * The router's downstream HTTP listener: N Vert.x HTTP servers on one port (one event loop each, one shared Netty
+ * server channel).
  *
- * <p>Per connection, in {@code connectionHandler} (which Vert.x calls after the PROXY header was decoded and before
- * any request byte is parsed): the real TCP peer ({@code remoteAddress(true)}) must be in the trusted set when the
- * PROXY protocol is required, else the connection is closed ({@link RouterErrors.Reason#UNTRUSTED_PROXY}); the
- * {@link DownstreamInfo} is built from the PROXY source and TLVs; for HTTP/1.x the {@link StrictHttpHandler} is put
- * around Netty's request decoder. HTTP/2 comes as prior-knowledge h2c (the SSL tier relays the client's h2 after
- * TLS, ALPN TLV {@code h2}); Vert.x detects the connection preface ({@code setHttp2ClearTextEnabled}).
+ * <h2>Why the front of the pipeline is ours</h2>
+ * Vert.x builds an HTTP/1.x-or-h2c pipeline only once the first bytes are in, and calls {@code connectionHandler}
+ * only after the first request head was decoded (or after an {@code Upgrade: h2c} already switched protocols). So
+ * anything installed from there misses the start of the connection. Instead, a {@link FrontInstaller} on the shared
+ * server channel puts two handlers at the head of every accepted channel, before Vert.x adds its own:
+ *
+ * <pre>
+ *   accept ─▶ [ProxyProtocolGate] ─▶ [StrictHttpHandler sniffer] ─▶ Vert.x (h1 or h2c detection, …)
+ *              trusted CIDR check          ALPN TLV policy, header and request
+ *              before any byte is read,    timers from the first byte of the
+ *              PROXY v2 → ProxyInfo        first request
+ * </pre>
+ *
+ * The server channel is only reachable from a connection ({@code Channel.parent()}): {@link #listen} opens one probe
+ * connection to itself and installs the front from it; until then (a few milliseconds, before {@code listen}
+ * completes) any other connection is closed in {@link #onConnection}, so nothing is ever served without the gate.
+ *
+ * <p>Per connection, in {@code connectionHandler}: the {@link DownstreamConnection} is built from the gate's
+ * {@link ProxyInfo}; for HTTP/1.x the {@link StrictHttpHandler} is put after Netty's request decoder; an HTTP/2
+ * connection that did not start with the prior-knowledge preface came from an {@code Upgrade: h2c} request, which is
+ * refused ({@link Reason#H2C_UPGRADE}).
  *
  * <p>The server's connection object is Vert.x-internal ({@link ConnectionBase}); this class is the only place that
  * reaches into it, to get the Netty channel.
@@ -39,25 +70,57 @@ import org.slf4j.LoggerFactory;
 public final class DownstreamListener {
 
   private static final Logger LOG = LoggerFactory.getLogger(DownstreamListener.class);
+  private static final AttributeKey<StrictHttpHandler> STRICT = AttributeKey.valueOf("sslfarm.router.strict");
+  private static final String FRONT_NAME = "sslfarmRouterFront";
+  private static final String PROBE_REQUEST = "GET /.sslfarm-probe HTTP/1.1\r\nHost: probe\r\n\r\n";
 
   private final Vertx vertx;
   private final RouterOptions options;
   private final RouterMetrics metrics;
-  private final TrustedProxies trusted;
-  private final Map<HttpConnection, DownstreamInfo> infos = new ConcurrentHashMap<>();
+  private final ProxyProtocolGateOptions gateOptions;
+  private final ProxyGateListener gateListener;
+  private final Map<HttpConnection, DownstreamConnection> connections = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final List<HttpServer> servers = new ArrayList<>();
+  private final Promise<Void> frontInstalled = Promise.promise();
+  private volatile boolean front;
   private int port;
 
   public DownstreamListener(Vertx vertx, RouterOptions options, RouterMetrics metrics) {
     this.vertx = vertx;
     this.options = options;
     this.metrics = metrics;
-    this.trusted = TrustedProxies.parse(options.trustedProxies());
-    metrics.registerConnections(infos::size);
+    this.gateOptions = new ProxyProtocolGateOptions().setRequired(options.proxyProtocol())
+        .setTrustedSources(options.trustedProxySet())
+        .setHeaderTimeout(options.headerTimeout().isZero() ? Duration.ofSeconds(5) : options.headerTimeout());
+    this.gateListener = new ProxyGateListener() {
+      @Override
+      public void onAccepted(Channel channel, ProxyInfo info) {
+      }
+
+      @Override
+      public void onRejected(Channel channel, ProxyGateRejection reason, Throwable cause) {
+        switch (reason) {
+          case UNTRUSTED_SOURCE -> {
+            metrics.rejected(Reason.UNTRUSTED_PROXY);
+            LOG.warn("{} closed: PROXY header from untrusted peer (trusted: {})", channel.remoteAddress(),
+                gateOptions.getTrustedSources());
+          }
+          case CLOSED_BEFORE_HEADER -> {
+            // a port probe or a peer that changed its mind: nothing to count as bad input
+          }
+          default -> {
+            metrics.rejected(Reason.BAD_PROXY_HEADER);
+            LOG.debug("{} closed: {} {}", channel.remoteAddress(), reason.tag(),
+                cause == null ? "" : cause.getMessage());
+          }
+        }
+      }
+    };
+    metrics.registerConnections(connections::size);
   }
 
-  /** Binds {@code instances} servers on the configured port; completes with the bound port. */
+  /** Binds {@code instances} servers on the configured port; completes with the bound port once the front is in. */
   public Future<Integer> listen(Handler<HttpServerRequest> requestHandler) {
     int n = options.eventLoops() > 0 ? options.eventLoops() : Runtime.getRuntime().availableProcessors();
     Future<HttpServer> first = create(requestHandler).listen(options.port(), options.host());
@@ -67,21 +130,34 @@ public final class DownstreamListener {
       for (int i = 1; i < n; i++) {
         rest.add(create(requestHandler).listen(port, options.host()));
       }
-      return Future.all(rest).map(v -> port);
-    });
+      return Future.all(rest);
+    }).compose(v -> probe()).map(v -> port);
+  }
+
+  /** Connects once to ourselves so that {@link #onConnection} gets hold of the server channel. */
+  private Future<Void> probe() {
+    String host = options.host().equals("0.0.0.0") ? "127.0.0.1" : options.host().equals("::") ? "::1"
+        : options.host();
+    NetClient client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(5000));
+    client.connect(port, host).onSuccess(so -> so.write(Buffer.buffer(PROBE_REQUEST)))
+        .onFailure(frontInstalled::tryFail);
+    return frontInstalled.future().timeout(10, TimeUnit.SECONDS)
+        .eventually(() -> client.close());
   }
 
   private HttpServer create(Handler<HttpServerRequest> requestHandler) {
     HttpServerOptions so = new HttpServerOptions()
-        .setUseProxyProtocol(options.proxyProtocol())
-        .setProxyProtocolTimeout(Math.max(1, options.headerTimeout().toMillis()))
-        .setProxyProtocolTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setUseProxyProtocol(false) // the ProxyProtocolGate at the front decodes it
         .setMaxHeaderSize(options.maxHeaderSize())
         .setMaxInitialLineLength(options.maxInitialLine())
         .setHttp2ClearTextEnabled(true)
         .setHandle100ContinueAutomatically(true)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
+        // the router does not proxy WebSockets: without these Vert.x puts a WebSocket extension handler in every
+        // HTTP/1.x pipeline that inspects each request
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false)
         .setTcpNoDelay(true)
         .setReuseAddress(true)
         .setIdleTimeout((int) options.idleTimeout().toMillis())
@@ -96,42 +172,94 @@ public final class DownstreamListener {
   }
 
   private void onConnection(HttpConnection conn) {
-    long id = ids.incrementAndGet();
-    SocketAddress peer = conn.remoteAddress(true);
-    if (options.proxyProtocol() && (peer == null || !trusted.containsLiteral(peer.hostAddress()))) {
-      metrics.rejected(RouterErrors.Reason.UNTRUSTED_PROXY);
-      LOG.warn("conn#{} closed: PROXY header from untrusted peer {} (trusted: {})", id, peer, trusted);
+    if (!(conn instanceof ConnectionBase cb)) {
+      LOG.error("unexpected Vert.x connection type {}: closed", conn.getClass().getName());
       conn.close();
       return;
     }
-    SocketAddress client = conn.remoteAddress();
-    SocketAddress front = conn.localAddress();
-    DownstreamInfo info = DownstreamInfo.of(id, client == null ? "" : client.hostAddress(),
-        client == null ? 0 : client.port(), front == null ? port : front.port(),
-        options.proxyProtocol() ? conn.proxyProtocolV2HeaderTLVs() : null);
-    infos.put(conn, info);
-    conn.closeHandler(v -> infos.remove(conn));
-    if (conn instanceof ConnectionBase cb) {
-      Channel ch = cb.channel();
-      ChannelPipeline p = ch.pipeline();
-      if (p.get("httpDecoder") != null && p.get("httpEncoder") != null) {
-        StrictHttpHandler strict = new StrictHttpHandler(metrics, options.maxBodySize(),
-            options.headerTimeout().toMillis(), options.requestTimeout().toMillis());
-        // With h2c enabled, Vert.x calls this handler from its "h2c" upgrade handler once the first request head is
-        // decoded, and then passes that request on from "h2c": placing ours after "h2c" makes it see that request.
-        p.addAfter(p.get("h2c") != null ? "h2c" : "httpEncoder", StrictHttpHandler.NAME, strict);
-        p.addBefore("httpDecoder", StrictHttpHandler.SNIFFER_NAME, strict.sniffer());
+    Channel ch = cb.channel();
+    StrictHttpHandler strict = ch.attr(STRICT).get();
+    if (strict == null) {
+      // accepted before the front was installed: the probe, or a client that raced it
+      if (!front && ch.parent() != null) {
+        installFront(ch.parent());
       }
+      conn.close();
+      return;
+    }
+    ProxyInfo proxy = ch.attr(ProxyProtocolGate.PROXY_INFO).get();
+    if (proxy == null) {
+      conn.close(); // cannot happen: the gate sets it before passing any byte on
+      return;
+    }
+    ChannelPipeline p = ch.pipeline();
+    boolean http1 = conn.protocolVersion() != HttpVersion.HTTP_2;
+    if (!http1 && !strict.sawH2Preface()) {
+      // backstop: the strict handler sits before Vert.x's "h2c" handler and drops Upgrade: h2c, so this is not reached
+      metrics.rejected(Reason.H2C_UPGRADE);
+      LOG.debug("{} closed: Upgrade: h2c refused", ch.remoteAddress());
+      conn.close();
+      return;
+    }
+    long id = ids.incrementAndGet();
+    DownstreamConnection dc = DownstreamConnection.of(id, proxy, port);
+    connections.put(conn, dc);
+    conn.closeHandler(v -> connections.remove(conn));
+    if (!http1) {
+      strict.http2Started();
+    } else if (!strict.installed() && p.get("httpEncoder") != null) {
+      // not reached in practice (the sniffer installs it right after Vert.x built the codec); should Vert.x change how
+      // it tells h1 from h2c, the strict checks still run from the first request on: from "h2c", Vert.x passes that
+      // request on after calling this handler
+      p.addAfter(p.get("h2c") != null ? "h2c" : "httpEncoder", StrictHttpHandler.NAME, strict);
+    }
+  }
+
+  private synchronized void installFront(Channel serverChannel) {
+    if (front) {
+      return;
+    }
+    if (serverChannel.pipeline().get(FRONT_NAME) == null) {
+      // before the ServerBootstrap acceptor, which adds Vert.x's child handler after ours
+      serverChannel.pipeline().addFirst(FRONT_NAME, new FrontInstaller());
+    }
+    front = true;
+    frontInstalled.tryComplete();
+  }
+
+  /** On the server channel: puts the gate and the sniffer at the head of each accepted channel. */
+  @Sharable
+  private final class FrontInstaller extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof Channel child) {
+        StrictHttpHandler strict = new StrictHttpHandler(metrics, options.maxBodySize(), options.headerTimeout().toMillis(),
+            options.requestTimeout().toMillis(), options.proxyProtocol());
+        child.attr(STRICT).set(strict);
+        child.pipeline().addFirst(ProxyProtocolGate.HANDLER_NAME, new ProxyProtocolGate(gateOptions, gateListener))
+            .addAfter(ProxyProtocolGate.HANDLER_NAME, StrictHttpHandler.SNIFFER_NAME, strict.sniffer());
+      }
+      ctx.fireChannelRead(msg);
     }
   }
 
   /** The connection's info, or null if it was rejected or already closed. */
-  public DownstreamInfo info(HttpConnection conn) {
-    return infos.get(conn);
+  public DownstreamConnection connection(HttpConnection conn) {
+    return connections.get(conn);
+  }
+
+  /** Called by the request path for each HTTP/2 request: the first one ends the connection's header timer. */
+  public static void http2RequestReceived(HttpConnection conn) {
+    if (conn instanceof ConnectionBase cb) {
+      StrictHttpHandler s = cb.channel().attr(STRICT).get();
+      if (s != null) {
+        s.http2RequestReceived();
+      }
+    }
   }
 
   public long activeConnections() {
-    return infos.size();
+    return connections.size();
   }
 
   public int port() {

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.ContentLengthNotAllowedException;
@@ -22,7 +23,10 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sslfarm.router.RouterErrors;
 import io.sslfarm.router.RouterErrors.Reason;
+import io.sslfarm.net.ProxyInfo;
+import io.sslfarm.net.ProxyProtocolGate;
 import io.sslfarm.router.RouterMetrics;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -56,41 +60,164 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
 
   private enum State { IDLE, HEAD, BODY, REJECTED }
 
+  /** RFC 9113 §3.4: the client connection preface. */
+  private static final byte[] H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
   private final RouterMetrics metrics;
   private final long maxBody;
   private final long headerTimeoutMs;
   private final long requestTimeoutMs;
+  private final boolean proxyRequired;
   private State state = State.IDLE;
   private long bodyBytes;
   private int responsesInProgress;
   private boolean responseHeadSent;
-  private ScheduledFuture<?> headerTimer;
-  private ScheduledFuture<?> requestTimer;
+  /** System.nanoTime() deadlines of the request in progress; Long.MAX_VALUE = none. */
+  private long headerDeadline = Long.MAX_VALUE;
+  private long requestDeadline = Long.MAX_VALUE;
+  /**
+   * One timer per connection, armed for the earliest deadline and re-armed lazily when it fires (as Netty's
+   * IdleStateHandler does): a keep-alive request costs two field writes instead of scheduling and cancelling two tasks.
+   */
+  private ScheduledFuture<?> timer;
+  private long timerAt;
   private ChannelHandlerContext ctx;
+  private ChannelHandlerContext snifferCtx;
+  /** Bytes of the H2 preface matched so far; -1 once the first bytes are known not to be the preface. */
+  private int prefaceMatched;
+  private boolean http2;
+  /** Buffer index of the first byte that is not the preface's, in the read where it came; -1 before. */
+  private int firstMismatch = -1;
 
-  public StrictHttpHandler(RouterMetrics metrics, long maxBody, long headerTimeoutMs, long requestTimeoutMs) {
+  /**
+   * @param proxyRequired true if a PROXY header precedes the HTTP bytes: then its ALPN TLV decides the protocol
+   *                      ({@code h2} = HTTP/2 prior knowledge only, anything else = HTTP/1.x only); false (direct mode):
+   *                      both, told apart by the preface
+   */
+  public StrictHttpHandler(RouterMetrics metrics, long maxBody, long headerTimeoutMs, long requestTimeoutMs,
+      boolean proxyRequired) {
     this.metrics = metrics;
     this.maxBody = maxBody;
     this.headerTimeoutMs = headerTimeoutMs;
     this.requestTimeoutMs = requestTimeoutMs;
+    this.proxyRequired = proxyRequired;
   }
 
-  /** The part that watches raw bytes: the first byte of a request starts its timers. Add it before the decoder. */
+  /**
+   * The part that watches raw bytes from the start of the connection (placed right after the PROXY gate): the first
+   * byte of a request starts its timers, and the first bytes of the connection are checked against the ALPN TLV.
+   */
   public ChannelInboundHandlerAdapter sniffer() {
     return new ChannelInboundHandlerAdapter() {
+      @Override
+      public void handlerAdded(ChannelHandlerContext c) {
+        snifferCtx = c;
+      }
+
       @Override
       public void channelRead(ChannelHandlerContext c, Object msg) {
         if (state == State.REJECTED) {
           ReferenceCountUtil.release(msg); // nothing after a rejected request is parsed
           return;
         }
-        if (state == State.IDLE && msg instanceof ByteBuf b && b.isReadable()) {
-          startTimers();
-          state = State.HEAD;
+        if (msg instanceof ByteBuf b && b.isReadable()) {
+          if (prefaceMatched >= 0 && prefaceMatched < H2_PREFACE.length) {
+            int before = b.readerIndex();
+            if (!checkPreface(c, b)) {
+              ReferenceCountUtil.release(msg);
+              return;
+            }
+            if (state == State.IDLE && !http2) {
+              startTimers();
+              state = State.HEAD;
+            }
+            if (prefaceMatched < 0 && firstMismatch >= 0) {
+              // Vert.x tells HTTP/1.x from h2c by these first bytes: let them through alone so that it builds its
+              // HTTP/1.x pipeline, then take our place right after the codec (before its "h2c" upgrade handler)
+              // before the first request head can be decoded
+              int decisive = firstMismatch - before + 1;
+              c.fireChannelRead(b.readRetainedSlice(decisive));
+              installAfterCodec(c);
+              if (!b.isReadable() || state == State.REJECTED) {
+                b.release();
+                return;
+              }
+            }
+          } else if (state == State.IDLE && !http2) {
+            startTimers();
+            state = State.HEAD;
+          }
         }
         c.fireChannelRead(msg);
       }
     };
+  }
+
+  /** Matches the connection's first bytes against the H2 preface; false if the connection was rejected. */
+  private boolean checkPreface(ChannelHandlerContext c, ByteBuf b) {
+    for (int i = b.readerIndex(); i < b.writerIndex() && prefaceMatched < H2_PREFACE.length; i++) {
+      if (b.getByte(i) != H2_PREFACE[prefaceMatched]) {
+        prefaceMatched = -1;
+        firstMismatch = i;
+        break;
+      }
+      prefaceMatched++;
+    }
+    String alpn = proxyRequired ? alpn(c) : null;
+    boolean wantH2 = "h2".equals(alpn);
+    if (prefaceMatched == H2_PREFACE.length) {
+      http2 = true;
+      if (proxyRequired && !wantH2) {
+        reject(Reason.ALPN_MISMATCH);
+        return false;
+      }
+      if (state == State.IDLE) {
+        startTimers(); // the first request's head must follow within the header timeout
+        cancelRequestTimer();
+        state = State.HEAD;
+      }
+    } else if (prefaceMatched < 0 && proxyRequired && wantH2) {
+      reject(Reason.ALPN_MISMATCH);
+      return false;
+    }
+    return true;
+  }
+
+  private static String alpn(ChannelHandlerContext c) {
+    ProxyInfo info = c.channel().attr(ProxyProtocolGate.PROXY_INFO).get();
+    return info == null ? null : info.alpn();
+  }
+
+  /** Puts this handler right after Vert.x's HTTP/1.x response encoder, if Vert.x built that pipeline. */
+  private void installAfterCodec(ChannelHandlerContext c) {
+    firstMismatch = -1;
+    ChannelPipeline p = c.pipeline();
+    if (ctx == null && p.get(NAME) == null && p.get("httpDecoder") != null && p.get("httpEncoder") != null) {
+      p.addAfter("httpEncoder", NAME, this);
+    }
+  }
+
+  /** True if this handler is already after the HTTP/1.x codec. */
+  public boolean installed() {
+    return ctx != null;
+  }
+
+  /** True if the connection started with the HTTP/2 prior-knowledge preface. */
+  public boolean sawH2Preface() {
+    return prefaceMatched == H2_PREFACE.length;
+  }
+
+  /** Vert.x made the connection HTTP/2: the header timer stays until the first request arrives. */
+  void http2Started() {
+    http2 = true;
+  }
+
+  /** An HTTP/2 request was handed to the router: the first one ends the header timer. */
+  void http2RequestReceived() {
+    if (state == State.HEAD) {
+      cancelTimers();
+      state = State.IDLE;
+    }
   }
 
   @Override
@@ -99,25 +226,55 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
   }
 
   private void startTimers() {
-    if (headerTimeoutMs > 0 && ctx != null) {
-      headerTimer = ctx.executor().schedule(() -> timeout(Reason.HEADER_TIMEOUT), headerTimeoutMs,
-          TimeUnit.MILLISECONDS);
-    }
-    if (requestTimeoutMs > 0 && ctx != null) {
-      requestTimer = ctx.executor().schedule(() -> timeout(Reason.REQUEST_TIMEOUT), requestTimeoutMs,
-          TimeUnit.MILLISECONDS);
+    long now = System.nanoTime();
+    headerDeadline = headerTimeoutMs > 0 ? now + TimeUnit.MILLISECONDS.toNanos(headerTimeoutMs) : Long.MAX_VALUE;
+    requestDeadline = requestTimeoutMs > 0 ? now + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs) : Long.MAX_VALUE;
+    arm();
+  }
+
+  private void cancelHeaderTimer() {
+    headerDeadline = Long.MAX_VALUE;
+  }
+
+  private void cancelRequestTimer() {
+    requestDeadline = Long.MAX_VALUE;
+  }
+
+  private void cancelTimers() {
+    headerDeadline = Long.MAX_VALUE;
+    requestDeadline = Long.MAX_VALUE;
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
     }
   }
 
-  private void timeout(Reason r) {
-    if (state == State.HEAD || (state == State.BODY && r == Reason.REQUEST_TIMEOUT)) {
-      reject(r);
+  /** Makes sure a timer fires no later than the earliest deadline (an earlier one re-arms itself when it fires). */
+  private void arm() {
+    long next = Math.min(headerDeadline, requestDeadline);
+    if (next == Long.MAX_VALUE || (timer != null && timerAt <= next)) {
+      return;
     }
+    ChannelHandlerContext c = ctx != null ? ctx : snifferCtx;
+    if (c == null) {
+      return;
+    }
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    timerAt = next;
+    timer = c.executor().schedule(this::onTimer, Math.max(0, next - System.nanoTime()), TimeUnit.NANOSECONDS);
   }
 
-  private static void cancel(ScheduledFuture<?> f) {
-    if (f != null) {
-      f.cancel(false);
+  private void onTimer() {
+    timer = null;
+    long now = System.nanoTime();
+    if (state == State.HEAD && now - headerDeadline >= 0) {
+      reject(Reason.HEADER_TIMEOUT);
+    } else if ((state == State.HEAD || state == State.BODY) && now - requestDeadline >= 0) {
+      reject(Reason.REQUEST_TIMEOUT);
+    } else if (state == State.HEAD || state == State.BODY) {
+      arm();
     }
   }
 
@@ -140,11 +297,10 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
 
   private Reason check(HttpObject o) {
     if (o instanceof HttpRequest req) {
-      cancel(headerTimer);
       if (state == State.IDLE) {
         startTimers(); // a pipelined request whose bytes came with the previous one
-        cancel(headerTimer);
       }
+      cancelHeaderTimer();
       state = State.BODY;
       bodyBytes = 0;
       DecoderResult dr = req.decoderResult();
@@ -165,7 +321,7 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
         return Reason.BODY_TOO_LARGE;
       }
       if (c instanceof LastHttpContent) {
-        cancel(requestTimer);
+        cancelRequestTimer();
         state = State.IDLE;
       }
     }
@@ -197,6 +353,10 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
       if (maxBody > 0 && Long.parseLong(v) > maxBody) {
         return Reason.BODY_TOO_LARGE;
       }
+    }
+    if (h.contains(HttpHeaderNames.UPGRADE) && h.containsValue(HttpHeaderNames.UPGRADE, "h2c", true)) {
+      // RFC 7540 §3.2 cleartext upgrade: not offered (like HAProxy), the request goes on as HTTP/1.1
+      h.remove(HttpHeaderNames.UPGRADE).remove("http2-settings");
     }
     int hosts = h.getAll(HttpHeaderNames.HOST).size();
     if (hosts > 1 || (hosts == 0 && req.protocolVersion() == HttpVersion.HTTP_1_1)) {
@@ -236,9 +396,19 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
       return;
     }
     state = State.REJECTED;
-    cancel(headerTimer);
-    cancel(requestTimer);
-    RouterErrors.sendAndClose(ctx, r, metrics, responseHeadSent);
+    cancelTimers();
+    if (ctx != null) {
+      RouterErrors.sendAndClose(ctx, r, metrics, responseHeadSent);
+    } else if (http2 || snifferCtx == null) {
+      // no HTTP/1.x encoder to answer through (HTTP/2, or the ALPN check): count and close
+      metrics.rejected(r);
+      if (snifferCtx != null) {
+        snifferCtx.close();
+      }
+    } else {
+      // the first request of the connection, before Vert.x built its HTTP/1.x pipeline
+      RouterErrors.sendRawAndClose(snifferCtx, r, metrics);
+    }
   }
 
   @Override
@@ -262,8 +432,7 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    cancel(headerTimer);
-    cancel(requestTimer);
+    cancelTimers();
     super.channelInactive(ctx);
   }
 }

@@ -145,7 +145,7 @@ class StrictParsingTest {
         ascii("GET / HTTP/1.1\r\n"), ascii("Host: a\r\n"), ascii("X-A: 1\r\n"));
     assertThat(r.statusLine()).isEqualTo("HTTP/1.1 200 OK");
     int second = r.text().indexOf("HTTP/1.1 408");
-    assertThat(second).isPositive();
+    assertThat(second).as("got: %s", r.text()).isPositive();
     assertThat(r.closed()).isTrue();
     assertNextConnectionServed();
   }
@@ -177,10 +177,13 @@ class StrictParsingTest {
 
   @Test
   void noProxyHeader_closedWithoutResponse() throws Exception {
-    RawResult r = raw(port, 0, 3000, ascii("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
-    assertThat(r.closed()).isTrue();
-    assertThat(r.text()).doesNotContain("b0");
-    assertNextConnectionServed();
+    assertClosedSilently("bad-proxy-header", ascii("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+  }
+
+  @Test
+  void proxyV1Header_closedWithoutResponse_counted() throws Exception {
+    assertClosedSilently("bad-proxy-header", ascii("PROXY TCP4 203.0.113.7 192.0.2.1 50000 443\r\n"
+        + "GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
   }
 
   @Test
@@ -197,5 +200,109 @@ class StrictParsingTest {
       strictRouter.close().await();
     }
     assertNextConnectionServed();
+  }
+
+  @Test
+  void slowHeadersOnTheFirstRequest_408AndClose() throws Exception {
+    // the first request of a connection: its head never completes; the header timer (400 ms) runs from its first byte
+    long t0 = System.nanoTime();
+    RawResult r = raw(port, 150, 3000, pp(), ascii("GET / HTTP/1.1\r\n"), ascii("Host: a\r\n"), ascii("X-A: 1\r\n"),
+        ascii("X-B: 2\r\n"), ascii("X-C: 3\r\n"));
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertThat(r.statusLine()).isEqualTo("HTTP/1.1 408 Request Timeout");
+    assertThat(r.text()).containsIgnoringCase("connection: close").endsWith("request header timeout\n");
+    assertThat(r.closed()).isTrue();
+    assertThat(ms).as("closed by the header timer, not the 3 s read timeout").isLessThan(2500);
+    assertThat(rejected("header-timeout")).isPositive();
+    assertNextConnectionServed();
+  }
+
+  @Test
+  void h2cUpgradeWithSmugglingBody_checkedAsHttp11_400AndClose() throws Exception {
+    // RFC 7540 §3.2 upgrade request carrying CL + TE: the h1 checks run before any upgrade could happen
+    RawResult r = send("POST / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+        + "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "0\r\n\r\n");
+    assertThat(r.text()).doesNotContain("101 Switching");
+    assertRejected(r, 400, "content-length-with-transfer-encoding");
+  }
+
+  @Test
+  void h2cUpgrade_isIgnored_requestServedAsHttp11() throws Exception {
+    RawResult r = raw(port, 0, 1500, pp(), ascii("GET /echo HTTP/1.1\r\nHost: a\r\n"
+        + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"));
+    assertThat(r.text()).doesNotContain("101 Switching").startsWith("HTTP/1.1 200 OK");
+    // the backend sees neither the upgrade nor its settings
+    assertThat(r.text().toLowerCase()).contains("\"id\":\"b0\"").doesNotContain("h2c").doesNotContain("http2-settings");
+  }
+
+  @Test
+  void h2PrefaceWithoutAlpnH2_closed() throws Exception {
+    assertClosedSilently("alpn-mismatch", pp(), H2_PREFACE, H2_SETTINGS, h2Get());
+  }
+
+  @Test
+  void http1WithAlpnH2_closed() throws Exception {
+    assertClosedSilently("alpn-mismatch", ppAlpn("h2"), ascii("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+  }
+
+  /** Closed without a byte of answer (nothing relayed), counted under {@code reasonTag}, the next connection served. */
+  private static void assertClosedSilently(String reasonTag, byte[]... parts) throws Exception {
+    double before = rejected(reasonTag);
+    RawResult r = raw(port, 0, 3000, parts);
+    assertThat(r.closed()).isTrue();
+    assertThat(r.text()).isEmpty();
+    assertThat(rejected(reasonTag)).isGreaterThan(before);
+    assertNextConnectionServed();
+  }
+
+  @Test
+  void alpnH2_priorKnowledgeRequestIsProxied() throws Exception {
+    RawResult r = raw(port, 0, 1500, ppAlpn("h2"), H2_PREFACE, H2_SETTINGS, h2Get());
+    // the response DATA frame carries the backend's id
+    assertThat(r.text()).contains("b0");
+  }
+
+  @Test
+  void alpnH2_noRequestAfterThePreface_closedAfterTheHeaderTimeout() throws Exception {
+    double before = rejected("header-timeout");
+    long t0 = System.nanoTime();
+    RawResult r = raw(port, 0, 3000, ppAlpn("h2"), H2_PREFACE, H2_SETTINGS);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertThat(r.closed()).isTrue();
+    assertThat(ms).isLessThan(2500);
+    assertThat(rejected("header-timeout")).isGreaterThan(before);
+    assertNextConnectionServed();
+  }
+
+  private static double rejected(String tag) {
+    var c = router.metrics().registry().find("sslfarm.router.rejected").tag("reason", tag).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  private static byte[] ppAlpn(String alpn) {
+    return proxyV2("203.0.113.7", 50000, "192.0.2.1", 443, RouterFixture.tlv(0x01, ascii(alpn))); // PP2_TYPE_ALPN
+  }
+
+  /** RFC 9113 §3.4 client preface. */
+  private static final byte[] H2_PREFACE = ascii("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  /** An empty SETTINGS frame: length 0, type 0x4, flags 0, stream 0. */
+  private static final byte[] H2_SETTINGS = {0, 0, 0, 0x04, 0, 0, 0, 0, 0};
+
+  /** HEADERS on stream 1, END_STREAM | END_HEADERS, HPACK without Huffman: GET http://a/ . */
+  private static byte[] h2Get() {
+    byte[] block = {
+        (byte) 0x82, // :method GET (static index 2)
+        (byte) 0x86, // :scheme http (static index 6)
+        (byte) 0x84, // :path / (static index 4)
+        0x41, 0x01, 'a', // :authority (static name index 1), literal value "a", incremental indexing
+    };
+    byte[] f = new byte[9 + block.length];
+    f[2] = (byte) block.length; // length (24 bits)
+    f[3] = 0x01; // type HEADERS
+    f[4] = 0x05; // flags END_STREAM | END_HEADERS
+    f[8] = 0x01; // stream id 1
+    System.arraycopy(block, 0, f, 9, block.length);
+    return f;
   }
 }
