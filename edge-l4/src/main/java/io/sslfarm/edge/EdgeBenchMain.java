@@ -1,20 +1,14 @@
 package io.sslfarm.edge;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sslfarm.admin.AdminRoutes;
-import io.sslfarm.cluster.FarmCluster;
 import io.sslfarm.cluster.HostPort;
 import io.sslfarm.cluster.LocalFarmCluster;
 import io.sslfarm.cluster.NodeInfo;
 import io.sslfarm.cluster.NodeRole;
 import io.sslfarm.cluster.NodeState;
-import io.sslfarm.cluster.seal.SecretSealer;
-import io.sslfarm.config.NodeConfig;
-import io.sslfarm.node.TierContext;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts one edge alone, for measuring it by hand against other L4 proxies: an in-process registry
- * ({@link LocalFarmCluster}) holding the given upstreams as SSL nodes, no admin server, no Hazelcast.
+ * Starts one edge alone, for measuring it by hand against other L4 proxies (see {@code edge-l4/bench/}): an
+ * in-process registry ({@link LocalFarmCluster}) holding the given upstreams as SSL nodes, no admin server, no
+ * Hazelcast.
  *
  * <pre>
  *   java -cp … io.sslfarm.edge.EdgeBenchMain --port 28443 --upstream 127.0.0.1:29000 [--upstream …]
@@ -68,46 +63,9 @@ public final class EdgeBenchMain {
           .toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
     EdgeOptions options = new EdgeOptions().setHost("127.0.0.1").setPort(port).setBalance(balance)
-        .setMaxConnections(0).setIdleTimeout(java.time.Duration.ofSeconds(60));
+        .setMaxConnections(0).setIdleTimeout(Duration.ofSeconds(60));
     EdgeTier edge = new EdgeTier(options);
-    MeterRegistry registry = new SimpleMeterRegistry();
-    HostPort bound = edge.start(new TierContext() {
-      public String nodeId() {
-        return "edge-bench";
-      }
-
-      public NodeRole role() {
-        return NodeRole.EDGE;
-      }
-
-      public Vertx vertx() {
-        return vertx;
-      }
-
-      public NodeConfig config() {
-        return null;
-      }
-
-      public FarmCluster cluster() {
-        return cluster;
-      }
-
-      public MeterRegistry meterRegistry() {
-        return registry;
-      }
-
-      public AdminRoutes admin() {
-        return null;
-      }
-
-      public SecretSealer sealer() {
-        return null;
-      }
-
-      public Path dataDir() {
-        return Path.of(".");
-      }
-    }).await(10, TimeUnit.SECONDS);
+    HostPort bound = edge.start(vertx, cluster.nodes(), new SimpleMeterRegistry()).await(10, TimeUnit.SECONDS);
     log.info("edge bench listening on {} via {} ({})", bound, upstreams, edge.transportName());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       edge.close();

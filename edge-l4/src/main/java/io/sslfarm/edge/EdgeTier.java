@@ -75,7 +75,17 @@ public final class EdgeTier implements Tier {
     }
   }
 
-  private Future<HostPort> start(Vertx vertx, NodeDirectory directory, MeterRegistry registry) {
+  /**
+   * Starts without a {@link TierContext} (benchmarks, embedding): the SSL nodes come from {@code directory}. Needs the
+   * options given to the constructor.
+   */
+  public Future<HostPort> start(Vertx vertx, NodeDirectory directory, MeterRegistry registry) {
+    if (options == null) {
+      if (presetOptions == null) {
+        return Future.failedFuture(new IllegalStateException("no options: use new EdgeTier(options)"));
+      }
+      options = presetOptions;
+    }
     VertxInternal vx = (VertxInternal) vertx;
     EventLoopGroup acceptors;
     EventLoopGroup workers;
@@ -96,12 +106,20 @@ public final class EdgeTier implements Tier {
       channels = NioSocketChannel::new;
       transportName = "nio (own loops)";
     } else {
-      Transport transport = vx.transport();
       acceptors = vx.acceptorEventLoopGroup();
       workers = vx.nettyEventLoopGroup();
-      serverChannels = transport.serverChannelFactory(false);
-      channels = transport.channelFactory(false);
-      transportName = vertx.isNativeTransportEnabled() ? "epoll (Vert.x loops)" : "nio (Vert.x loops)";
+      if (vertx.isNativeTransportEnabled()) {
+        // Vert.x's epoll loops; every edge socket gets the half-close fix of NativeTransport (the listener applies it
+        // to accepted sockets)
+        serverChannels = vx.transport().serverChannelFactory(false);
+        channels = NativeTransport.channelFactory();
+        transportName = "epoll (Vert.x loops)";
+      } else {
+        Transport transport = vx.transport();
+        serverChannels = transport.serverChannelFactory(false);
+        channels = transport.channelFactory(false);
+        transportName = "nio (Vert.x loops)";
+      }
     }
     metrics = new EdgeMetrics(registry, () -> listener == null ? 0 : listener.activeConnections());
     pool = new UpstreamPool(directory, UpstreamSelector.create(options.getBalance()), options, metrics, workers,

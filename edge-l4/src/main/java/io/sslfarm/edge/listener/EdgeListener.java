@@ -17,14 +17,18 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sslfarm.edge.EdgeMetrics;
 import io.sslfarm.edge.EdgeOptions;
+import io.sslfarm.edge.internal.NativeTransport;
 import io.sslfarm.edge.upstream.UpstreamPool;
 import io.sslfarm.net.AccessRule;
 import io.sslfarm.net.AccessRules;
 import io.sslfarm.net.CidrSet;
+import io.sslfarm.net.ProxyGateListener;
+import io.sslfarm.net.ProxyGateRejection;
+import io.sslfarm.net.ProxyProtocolGate;
+import io.sslfarm.net.ProxyProtocolGateOptions;
 import io.sslfarm.net.Relay;
 import io.sslfarm.net.RelayListener;
 import io.sslfarm.net.RelayOptions;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,6 +65,8 @@ public final class EdgeListener {
   private final AtomicInteger active = new AtomicInteger();
   private final RelayOptions relayOptions;
   private final RelayListener relayListener;
+  private final ProxyProtocolGateOptions gateOptions;
+  private final ProxyGateListener gateListener;
   private volatile Channel serverChannel;
 
   public EdgeListener(EdgeOptions options, EdgeMetrics metrics, UpstreamPool pool, EventLoopGroup acceptors,
@@ -84,6 +90,14 @@ public final class EdgeListener {
         } else {
           metrics.bytesOut(bytes);
         }
+      }
+    };
+    this.gateOptions = new ProxyProtocolGateOptions().setTrustedSources(trustedProxies)
+        .setHeaderTimeout(options.getConnectTimeout());
+    this.gateListener = new ProxyGateListener() {
+      @Override
+      public void onRejected(Channel channel, ProxyGateRejection reason, Throwable cause) {
+        metrics.rejected(EdgeMetrics.RejectReason.PROXY_HEADER);
       }
     };
     this.acceptors = acceptors;
@@ -110,7 +124,17 @@ public final class EdgeListener {
         .childHandler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast("downstream", new DownstreamHandler(EdgeListener.this));
+            NativeTransport.keepRegistered(ch);
+            if (!openConnection(ch)) {
+              metrics.rejected(EdgeMetrics.RejectReason.MAX_CONNECTIONS);
+              ch.close();
+              return;
+            }
+            boolean gated = trustedProxies.contains(ch.remoteAddress());
+            if (gated) {
+              ch.pipeline().addLast(ProxyProtocolGate.HANDLER_NAME, new ProxyProtocolGate(gateOptions, gateListener));
+            }
+            ch.pipeline().addLast("downstream", new DownstreamHandler(EdgeListener.this, gated));
           }
         });
     ChannelFuture f = b.bind(new InetSocketAddress(options.getHost(), options.getPort()));
@@ -156,10 +180,6 @@ public final class EdgeListener {
     channels.add(ch);
     ch.closeFuture().addListener(f -> active.decrementAndGet());
     return true;
-  }
-
-  boolean expectsProxyHeader(InetAddress peer) {
-    return trustedProxies.contains(peer);
   }
 
   EdgeOptions options() {

@@ -23,6 +23,7 @@ import io.sslfarm.node.TierContext;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -46,6 +47,7 @@ public final class EdgeFixture implements AutoCloseable {
   public final List<FakeSslNode> nodes = new ArrayList<>();
   public EdgeTier edge;
   public int port;
+  private final List<EdgeTier> extraEdges = new ArrayList<>();
 
   public FakeSslNode addNode(String id, int weight) throws Exception {
     return addNode(new FakeSslNode(id, nodeGroup), weight);
@@ -65,6 +67,20 @@ public final class EdgeFixture implements AutoCloseable {
 
   /** Starts the edge with {@code edge.port: 0} and fast health checks plus the given overrides. */
   public EdgeFixture startEdge(Map<String, Object> overrides) throws Exception {
+    edge = new EdgeTier();
+    port = start(edge, overrides, registry);
+    return this;
+  }
+
+  /** Starts one more edge on the same registry (several edges side by side); closed with the fixture. */
+  public EdgeTier startAnotherEdge(Map<String, Object> overrides) throws Exception {
+    EdgeTier e = new EdgeTier();
+    extraEdges.add(e);
+    start(e, overrides, new SimpleMeterRegistry());
+    return e;
+  }
+
+  private int start(EdgeTier e, Map<String, Object> overrides, MeterRegistry meters) throws Exception {
     Map<String, Object> o = new HashMap<>();
     o.put("edge.host", "127.0.0.1");
     o.put("edge.port", 0);
@@ -73,13 +89,11 @@ public final class EdgeFixture implements AutoCloseable {
     o.putAll(overrides);
     NodeConfig config = new NodeConfigLoader(ConfigSchema.of(NodeOptions.KEYS, EdgeOptions.KEYS))
         .load(null, Map.of(), o);
-    edge = new EdgeTier();
-    HostPort hp = edge.start(context(config)).await(10, TimeUnit.SECONDS);
-    port = hp.port();
-    return this;
+    HostPort hp = e.start(context(config, meters)).await(10, TimeUnit.SECONDS);
+    return hp.port();
   }
 
-  private TierContext context(NodeConfig config) {
+  private TierContext context(NodeConfig config, MeterRegistry meters) {
     FarmCluster c = cluster;
     return new TierContext() {
       public String nodeId() {
@@ -103,7 +117,7 @@ public final class EdgeFixture implements AutoCloseable {
       }
 
       public MeterRegistry meterRegistry() {
-        return registry;
+        return meters;
       }
 
       public AdminRoutes admin() {
@@ -132,6 +146,15 @@ public final class EdgeFixture implements AutoCloseable {
     return s;
   }
 
+  /** Connects a blocking client from a given loopback address (all of 127.0.0.0/8 is local on Linux). */
+  public static Socket connect(InetAddress from, int edgePort) throws IOException {
+    Socket s = new Socket();
+    s.setSoTimeout(5000);
+    s.bind(new InetSocketAddress(from, 0));
+    s.connect(new InetSocketAddress("127.0.0.1", edgePort), 2000);
+    return s;
+  }
+
   /** Reads one line byte by byte (no buffering beyond it), or null on EOF. */
   public static String readLine(Socket s) throws IOException {
     StringBuilder sb = new StringBuilder();
@@ -148,6 +171,11 @@ public final class EdgeFixture implements AutoCloseable {
 
   /** Number of SSL nodes the edge currently considers UP. */
   public long healthyNodes() {
+    return healthyNodes(edge);
+  }
+
+  /** Number of SSL nodes the given edge currently considers UP. */
+  public static long healthyNodes(EdgeTier edge) {
     return edge.pool().upstreams().stream()
         .filter(u -> u.health() == io.sslfarm.edge.upstream.Upstream.Health.UP).count();
   }
@@ -162,11 +190,12 @@ public final class EdgeFixture implements AutoCloseable {
     if (edge != null) {
       edge.close().await(10, TimeUnit.SECONDS);
     }
+    for (EdgeTier e : extraEdges) {
+      e.close().await(10, TimeUnit.SECONDS);
+    }
     nodes.forEach(FakeSslNode::close);
     nodeGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     cluster.shutdown();
     vertx.close().await(10, TimeUnit.SECONDS);
   }
-
-
 }

@@ -2,7 +2,9 @@ package io.sslfarm.edge.testing;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,6 +42,8 @@ public final class FakeSslNode implements AutoCloseable {
 
   public enum Mode { IDENTIFY, BULK }
 
+  private static final ByteBufAllocator ALLOCATOR = new UnpooledByteBufAllocator(true);
+
   private final String id;
   private final EventLoopGroup group;
   private final Mode mode;
@@ -69,6 +73,8 @@ public final class FakeSslNode implements AutoCloseable {
   public FakeSslNode start() throws InterruptedException {
     server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        // its own unpooled allocator: the pooled default allocator's meters then show the edge's buffers alone
+        .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
         .childHandler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel ch) {
