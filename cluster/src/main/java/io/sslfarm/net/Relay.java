@@ -160,7 +160,10 @@ public final class Relay {
     if (relay.idleTimeoutNanos > 0) {
       relay.loop.execute(() -> relay.scheduleIdle(relay.idleTimeoutNanos));
     }
-    relay.loop.execute(() -> relay.updateAutoRead(relay.down));
+    relay.loop.execute(() -> {
+      keepRegistered(downstream);
+      relay.updateAutoRead(relay.down);
+    });
     return relay;
   }
 
@@ -223,6 +226,7 @@ public final class Relay {
     up.peer = down;
     openChannels++;
     upstream.closeFuture().addListener(f -> channelClosed());
+    keepRegistered(upstream);
     upstream.pipeline().addLast(HANDLER_NAME, up);
     if (!upstream.isActive()) {
       ReferenceCountUtil.safeRelease(preamble);
@@ -295,13 +299,26 @@ public final class Relay {
    */
   @SuppressWarnings("unchecked")
   public static Bootstrap upstreamBootstrap(Channel downstream) {
+    io.netty.channel.ChannelFactory<? extends Channel> channels =
+        downstream instanceof io.netty.channel.epoll.EpollSocketChannel && EpollTransport.usable()
+            ? EpollTransport.channelFactory()
+            : new ReflectiveChannelFactory<>((Class<? extends Channel>) downstream.getClass());
     return new Bootstrap()
         .group(downstream.eventLoop())
-        .channelFactory(new ReflectiveChannelFactory<>((Class<? extends Channel>) downstream.getClass()))
+        .channelFactory(channels)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, downstream.config().getWriteBufferWaterMark())
         .handler(NoopHandler.INSTANCE);
+  }
+
+  /** The epoll half-close fix of {@link EpollTransport} (a no-op on other transports); on the channel's loop. */
+  private static void keepRegistered(Channel ch) {
+    try {
+      EpollTransport.keepRegistered(ch);
+    } catch (io.netty.channel.ChannelException e) {
+      LOG.debug("relay: {}", e.toString());
+    }
   }
 
   /**

@@ -23,7 +23,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.sslfarm.edge.internal.NativeTransport;
+import io.sslfarm.net.EpollTransport;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * {@link VertxInternal#nettyEventLoopGroup()} relays) with Vert.x's transport's channel types, so the edge is
  * epoll exactly when the node's Vert.x is ({@code node.native-transport}) and adds no threads of its own except one
  * for rebuilding the selector table off the event loops. Exception: when Vert.x runs epoll but the native library
- * does not match the Java classes ({@link NativeTransport#usable()} false), the edge creates its own NIO loops
+ * does not match the Java classes ({@link EpollTransport#usable()} false), the edge creates its own NIO loops
  * (one acceptor, one worker per core) and logs a warning once.
  */
 public final class EdgeTier implements Tier {
@@ -91,10 +91,10 @@ public final class EdgeTier implements Tier {
     EventLoopGroup workers;
     ChannelFactory<? extends ServerChannel> serverChannels;
     ChannelFactory<? extends Channel> channels;
-    if (vertx.isNativeTransportEnabled() && !NativeTransport.usable()) {
-      // Vert.x's loops are epoll but outgoing connects would fail (see NativeTransport): own NIO loops instead.
+    if (vertx.isNativeTransportEnabled() && !EpollTransport.usable()) {
+      // Vert.x's loops are epoll but outgoing connects would fail (see EpollTransport): own NIO loops instead.
       log.warn("native epoll loads but is unusable ({}): the edge runs on its own NIO event loops",
-          String.valueOf(NativeTransport.unusableCause()));
+          String.valueOf(EpollTransport.unusableCause()));
       int cores = Runtime.getRuntime().availableProcessors();
       ownAcceptors = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("edge-acceptor"),
           NioIoHandler.newFactory());
@@ -109,10 +109,10 @@ public final class EdgeTier implements Tier {
       acceptors = vx.acceptorEventLoopGroup();
       workers = vx.nettyEventLoopGroup();
       if (vertx.isNativeTransportEnabled()) {
-        // Vert.x's epoll loops; every edge socket gets the half-close fix of NativeTransport (the listener applies it
+        // Vert.x's epoll loops; every edge socket gets the half-close fix of EpollTransport (the listener applies it
         // to accepted sockets)
         serverChannels = vx.transport().serverChannelFactory(false);
-        channels = NativeTransport.channelFactory();
+        channels = EpollTransport.channelFactory();
         transportName = "epoll (Vert.x loops)";
       } else {
         Transport transport = vx.transport();

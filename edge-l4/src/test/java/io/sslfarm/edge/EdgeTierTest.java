@@ -69,7 +69,7 @@ class EdgeTierTest {
     FakeSslNode n = f.addNode("ssl-a", 10);
     f.startEdge(Map.of());
     awaitHealthy(1);
-    assertThat(f.edge.transportName()).isEqualTo(io.sslfarm.edge.internal.NativeTransport.usable()
+    assertThat(f.edge.transportName()).isEqualTo(io.sslfarm.net.EpollTransport.usable()
         ? "epoll (Vert.x loops)" : "nio (own loops)");
     try (Socket s = f.connect()) {
       assertThat(EdgeFixture.readLine(s)).isEqualTo("ssl-a 127.0.0.1:" + s.getLocalPort());
@@ -350,8 +350,9 @@ class EdgeTierTest {
     org.slf4j.LoggerFactory.getLogger(EdgeTierTest.class).info(
         "100 MB each way: peak growth of JVM direct memory {} KiB, of the pooled allocator's direct memory {} KiB",
         growth >> 10, pooledGrowth >> 10);
-    // unbounded buffering of the upload would need tens of MB here (the client writes faster than the node reads)
-    assertThat(pooledGrowth).as("pooled direct memory growth while relaying 200 MB").isLessThan(8L << 20);
+    // unbounded buffering of the upload would need tens of MB here (the client writes faster than the node reads);
+    // the pooled allocator grows by whole chunks (4 MiB) per arena, and a busy machine spreads work over more arenas
+    assertThat(pooledGrowth).as("pooled direct memory growth while relaying 200 MB").isLessThan(16L << 20);
     assertThat(growth).as("JVM direct memory growth while relaying 200 MB").isLessThan(16L << 20);
     await().atMost(Duration.ofSeconds(5)).until(() -> f.edge.activeConnections() == 0);
   }

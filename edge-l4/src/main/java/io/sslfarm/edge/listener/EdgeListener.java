@@ -17,7 +17,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sslfarm.edge.EdgeMetrics;
 import io.sslfarm.edge.EdgeOptions;
-import io.sslfarm.edge.internal.NativeTransport;
+import io.sslfarm.net.EpollTransport;
 import io.sslfarm.edge.upstream.UpstreamPool;
 import io.sslfarm.net.AccessRule;
 import io.sslfarm.net.AccessRules;
@@ -124,7 +124,7 @@ public final class EdgeListener {
         .childHandler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel ch) {
-            NativeTransport.keepRegistered(ch);
+            EpollTransport.keepRegistered(ch);
             if (!openConnection(ch)) {
               metrics.rejected(EdgeMetrics.RejectReason.MAX_CONNECTIONS);
               ch.close();

@@ -1,4 +1,4 @@
-package io.sslfarm.edge.internal;
+package io.sslfarm.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -31,20 +31,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The half-close bug of Netty 4.2's epoll transport that {@link NativeTransport#keepRegistered} works around: a
+ * The half-close bug of Netty 4.2's epoll transport that {@link EpollTransport#keepRegistered} works around: a
  * socket whose peer sent FIN, with nothing queued to write, is dropped from the epoll set; a later write that needs
  * {@code EPOLLOUT} then fails. Here: the server half-closes at once and reads nothing for 300 ms, the client writes
  * 8 MiB after it saw the FIN (more than the socket buffers hold, so the client must wait for EPOLLOUT).
  */
 @Timeout(30)
-class NativeTransportTest {
+class EpollTransportTest {
 
   private static final long BYTES = 8L << 20;
   private static EventLoopGroup group;
 
   @BeforeAll
   static void setUp() {
-    assumeThat(NativeTransport.usable()).as("native epoll: %s", NativeTransport.unusableCause()).isTrue();
+    assumeThat(EpollTransport.usable()).as("native epoll: %s", EpollTransport.unusableCause()).isTrue();
     group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
   }
 
@@ -57,12 +57,12 @@ class NativeTransportTest {
 
   @Test
   void fixedEpollSocket_writesAfterThePeersFin() throws Exception {
-    Outcome o = writeAfterPeerFin(NativeTransport.channelFactory());
+    Outcome o = writeAfterPeerFin(EpollTransport.channelFactory());
     assertThat(o.writeFailure).as("write failure").isNull();
     assertThat(o.received).isEqualTo(BYTES);
   }
 
-  /** If this fails, Netty fixed the bug and {@link NativeTransport#keepRegistered} can go. */
+  /** If this fails, Netty fixed the bug and {@link EpollTransport#keepRegistered} can go. */
   @Test
   void stockEpollSocket_losesItsOutputAfterThePeersFin_theBugWorkedAround() throws Exception {
     Outcome o = writeAfterPeerFin(EpollSocketChannel::new);

@@ -1,4 +1,4 @@
-package io.sslfarm.edge.internal;
+package io.sslfarm.net;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -12,7 +12,7 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 
 /**
- * Native epoll for the edge: whether it really works, and a fix that keeps epoll channels working after TCP
+ * Native epoll for the L4 tiers: whether it really works, and a fix that keeps epoll channels working after TCP
  * half-close.
  *
  * <h2>Usable</h2>
@@ -32,14 +32,14 @@ import java.lang.reflect.Method;
  * {@link #keepRegistered(Channel)} adds {@code EPOLLERR} to the channel's interest set. The kernel reports
  * {@code EPOLLERR} whether asked or not, so no event changes, but the set is never empty and the fd stays registered
  * until the channel closes. The method is protected in Netty and the epoll channel classes are final, hence one
- * reflective handle, resolved once; if that fails the fix is reported unavailable and the edge runs on NIO.
+ * reflective handle, resolved once; if that fails the fix is reported unavailable and the tiers run on NIO. {@link Relay} applies the fix to both of its channels.
  */
-public final class NativeTransport {
+public final class EpollTransport {
 
   private static final Throwable UNUSABLE_CAUSE = probe();
   private static final MethodHandle SET_FLAG = setFlagHandle();
 
-  private NativeTransport() {
+  private EpollTransport() {
   }
 
   private static Throwable probe() {
@@ -47,7 +47,7 @@ public final class NativeTransport {
       if (!Epoll.isAvailable()) {
         return Epoll.unavailabilityCause();
       }
-      Class.forName("io.netty.channel.unix.Errors", true, NativeTransport.class.getClassLoader());
+      Class.forName("io.netty.channel.unix.Errors", true, EpollTransport.class.getClassLoader());
       return null;
     } catch (Throwable t) {
       return t;
