@@ -46,7 +46,7 @@ public final class EdgeOptions {
       DEFAULT_BALANCE, "SSL node choice: p2c = weighted least-connections of two random picks; maglev = consistent"
           + " hashing on the client address (same choice on every edge); round-robin = smooth weighted round robin");
   public static final ConfigKey<Boolean> ACCEPT_PROXY = ConfigKey.of("edge.accept-proxy", BOOLEAN, false,
-      "expect a PROXY v1/v2 header from edge.trusted-proxies (a balancer in front) and forward that client address");
+      "expect a PROXY v2 header (v1 is refused) from edge.trusted-proxies (a balancer in front) and forward that client address");
   public static final ConfigKey<List<String>> TRUSTED_PROXIES = ConfigKey.of("edge.trusted-proxies", STRING_LIST,
       List.of(), "CIDRs whose connections must start with a PROXY header when edge.accept-proxy is on; other"
           + " sources are direct clients");
