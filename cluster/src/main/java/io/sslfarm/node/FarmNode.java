@@ -285,7 +285,11 @@ public final class FarmNode {
       public void nodeRemoved(NodeInfo previous) {
         if (previous.id().equals(nodeId) && serving && !stopping) {
           log.warn("node {}: own registry entry vanished; registering again", nodeId);
-          cluster.nodes().register(previous);
+          // with the current member id: after a split heals, the member id has changed, and an entry naming the old
+          // one would be swept again as "departed"
+          cluster.nodes().register(new NodeInfo(previous.id(), previous.role(), previous.dataAddress(),
+              previous.adminAddress(), previous.weight(), previous.state(), previous.version(), cluster.memberId(),
+              previous.startedAtMillis()));
         }
       }
     });

@@ -103,6 +103,10 @@ public final class SslTier implements Tier {
     VertxInternal vertx = (VertxInternal) context.vertx();
     metrics = new SslMetrics(context.meterRegistry(), options.getEngine(), active::get);
     selector = new TlsContextSelector(certificates, options);
+    // Ready only with a certificate to serve clients without (or with an unknown) SNI: a node that joined before the
+    // certificates reached it must not get connections from the edges' readiness-aware health checks.
+    CertificateSource certs = certificates;
+    context.admin().readiness("certificate", () -> certs.select(null).isPresent());
     FarmCluster cluster = context.cluster();
     UpstreamSelector routers = new UpstreamSelector(
         () -> cluster == null ? List.of() : cluster.nodes().nodes(NodeRole.ROUTER), options.getUpstreamBackoff());

@@ -91,6 +91,16 @@ class SslTierTest {
         .doesNotContain("alpn=").endsWith("proto=1.1");
   }
 
+  @org.junit.jupiter.api.Test
+  void readyOnlyWithADefaultCertificate() {
+    MapCertificateSource none = new MapCertificateSource();
+    fx.start(direct(TlsEngineKind.CONSCRYPT), none, fx.cluster());
+    fx.start(direct(TlsEngineKind.CONSCRYPT));
+
+    assertThat(fx.context(0).readiness.get("certificate").getAsBoolean()).as("no certificate yet").isFalse();
+    assertThat(fx.context(1).readiness.get("certificate").getAsBoolean()).as("default certificate").isTrue();
+  }
+
   @ParameterizedTest
   @EnumSource(TlsEngineKind.class)
   void unknownName_and_noSni_getDefaultCertificate(TlsEngineKind engine) throws Exception {

@@ -56,4 +56,9 @@ final class HazelcastCertificateTable implements CertificateTable {
     mirror.snapshot().forEach(listener::certificateChanged);
     return handle;
   }
+
+  /** Reloads the local mirror after a cluster merge (blocking: cluster threads only). */
+  void resyncAfterMerge() {
+    mirror.resync();
+  }
 }

@@ -14,6 +14,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Farm config on a ReplicatedMap (section name → JSON): every member holds a full copy, so reads are local. Each change
  * rebuilds an immutable {@link FarmConfig} and hands it to listeners one at a time on a dedicated thread.
+ *
+ * <p>A member that joins (or re-joins after a restart or a split) receives the map's entries by a background
+ * replication sync that fires no entry event: without a check it could keep a partial config (pools without routes)
+ * for good. So the local copy is also compared with the last snapshot every {@link #RESYNC_MILLIS} ms (a local read of
+ * a few small entries) and listeners hear of any difference.
  */
 final class HazelcastConfigFeed implements FarmConfigFeed {
 
@@ -28,14 +35,17 @@ final class HazelcastConfigFeed implements FarmConfigFeed {
 
   private final ReplicatedMap<String, String> map;
   private final ExecutorService io;
-  private final ExecutorService notifier = Executors.newSingleThreadExecutor(
+  static final long RESYNC_MILLIS = 1000;
+  private final ScheduledExecutorService notifier = Executors.newSingleThreadScheduledExecutor(
       HazelcastFarmCluster.daemon("sslfarm-config-events"));
+  private final HazelcastInstance hz;
   private final CopyOnWriteArrayList<Consumer<FarmConfig>> listeners = new CopyOnWriteArrayList<>();
   private volatile FarmConfig current;
 
   HazelcastConfigFeed(HazelcastInstance hz, ExecutorService io) {
     this.map = hz.getReplicatedMap(HazelcastFarmCluster.CONFIG);
     this.io = io;
+    this.hz = hz;
     map.addEntryListener(new EntryListener<String, String>() {
       @Override
       public void entryAdded(EntryEvent<String, String> e) {
@@ -73,6 +83,19 @@ final class HazelcastConfigFeed implements FarmConfigFeed {
       }
     });
     this.current = read();
+    notifier.scheduleWithFixedDelay(this::resync, RESYNC_MILLIS, RESYNC_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void resync() {
+    if (!hz.getLifecycleService().isRunning()) {
+      notifier.shutdown();
+      return;
+    }
+    try {
+      publishIfChanged();
+    } catch (RuntimeException e) {
+      log.debug("farm config resync: {}", e.toString());
+    }
   }
 
   private FarmConfig read() {
@@ -88,20 +111,23 @@ final class HazelcastConfigFeed implements FarmConfigFeed {
   }
 
   private void changed() {
-    notifier.execute(() -> {
-      FarmConfig next = read();
-      if (next.equals(current)) {
-        return;
+    notifier.execute(this::publishIfChanged);
+  }
+
+  /** On the notifier thread. */
+  private void publishIfChanged() {
+    FarmConfig next = read();
+    if (next.equals(current)) {
+      return;
+    }
+    current = next;
+    for (Consumer<FarmConfig> l : listeners) {
+      try {
+        l.accept(next);
+      } catch (RuntimeException e) {
+        log.warn("farm config listener failed", e);
       }
-      current = next;
-      for (Consumer<FarmConfig> l : listeners) {
-        try {
-          l.accept(next);
-        } catch (RuntimeException e) {
-          log.warn("farm config listener failed", e);
-        }
-      }
-    });
+    }
   }
 
   @Override
@@ -130,5 +156,10 @@ final class HazelcastConfigFeed implements FarmConfigFeed {
     listeners.add(listener);
     notifier.execute(() -> listener.accept(current));
     return () -> listeners.remove(listener);
+  }
+
+  /** Re-reads the config after a cluster merge. */
+  void resyncAfterMerge() {
+    changed();
   }
 }

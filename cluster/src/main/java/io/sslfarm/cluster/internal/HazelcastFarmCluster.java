@@ -95,6 +95,24 @@ public final class HazelcastFarmCluster implements FarmCluster {
         }
       });
     }
+    // After a split heals, the smaller side's members restart their services with the bigger side's data and get new
+    // member ids: reload every mirror and let nodes re-register (FarmNode does on its entry's removal).
+    hz.getLifecycleService().addLifecycleListener(e -> {
+      if (e.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) {
+        log.warn("cluster merged after a split: reloading registry, certificates, ticket keys and config");
+        io.execute(() -> {
+          try {
+            nodes.resyncAfterMerge();
+            certificates.resyncAfterMerge();
+            ticketKeys.resyncAfterMerge();
+            config.resyncAfterMerge();
+            leadership.reevaluate();
+          } catch (RuntimeException ex) {
+            log.warn("resync after merge failed: {}", ex.toString());
+          }
+        });
+      }
+    });
     leadership.reevaluate();
   }
 

@@ -218,4 +218,9 @@ final class HazelcastNodeDirectory implements NodeDirectory {
   static CompletableFuture<Void> done() {
     return CompletableFuture.completedFuture(null);
   }
+
+  /** Reloads the local mirror after a cluster merge (blocking: cluster threads only). */
+  void resyncAfterMerge() {
+    mirror.resync();
+  }
 }

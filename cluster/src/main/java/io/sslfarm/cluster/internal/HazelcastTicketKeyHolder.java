@@ -55,4 +55,9 @@ final class HazelcastTicketKeyHolder implements TicketKeyHolder {
     current().ifPresent(listener);
     return handle;
   }
+
+  /** Reloads the local mirror after a cluster merge (blocking: cluster threads only). */
+  void resyncAfterMerge() {
+    mirror.resync();
+  }
 }

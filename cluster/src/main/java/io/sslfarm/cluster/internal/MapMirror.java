@@ -115,7 +115,13 @@ final class MapMirror<T> {
 
   private final class Events implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
       EntryRemovedListener<String, String>, EntryExpiredListener<String, String>,
-      EntryEvictedListener<String, String> {
+      EntryEvictedListener<String, String>, com.hazelcast.map.listener.EntryMergedListener<String, String> {
+
+    /** After a split heals, the surviving side's entries arrive as merge events. */
+    @Override
+    public void entryMerged(EntryEvent<String, String> e) {
+      apply(e.getKey(), safeDecode(e.getKey(), e.getValue()));
+    }
 
     @Override
     public void entryAdded(EntryEvent<String, String> e) {

@@ -27,7 +27,7 @@ public class AdminClient {
   String token;
 
   @Option(names = "--token-file", paramLabel = "FILE", description = "file holding the admin token"
-      + " (default: .sslfarm/admin.token)")
+      + " (default: $SSLFARM_ADMIN_TOKEN_FILE, the node's own admin.token-file, else .sslfarm/admin.token)")
   Path tokenFile;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
@@ -45,7 +45,9 @@ public class AdminClient {
     if (env != null && !env.isBlank()) {
       return env.trim();
     }
-    Path f = tokenFile != null ? tokenFile : Path.of(".sslfarm", "admin.token");
+    String envFile = System.getenv("SSLFARM_ADMIN_TOKEN_FILE"); // set on every node container: docker exec works
+    Path f = tokenFile != null ? tokenFile
+        : envFile != null && !envFile.isBlank() ? Path.of(envFile.trim()) : Path.of(".sslfarm", "admin.token");
     try {
       return Files.readString(f).trim();
     } catch (IOException e) {

@@ -66,9 +66,22 @@ public final class TestTierContext implements TierContext {
     return registry;
   }
 
+  /** Readiness checks the tier registered, by name. */
+  public final java.util.Map<String, java.util.function.BooleanSupplier> readiness =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   @Override
   public AdminRoutes admin() {
-    return null;
+    return new AdminRoutes() {
+      @Override
+      public void route(io.vertx.core.http.HttpMethod method, String pattern, io.sslfarm.admin.AdminHandler handler) {
+      }
+
+      @Override
+      public void readiness(String name, java.util.function.BooleanSupplier check) {
+        readiness.put(name, check);
+      }
+    };
   }
 
   @Override

@@ -54,6 +54,7 @@ public final class TierFixture implements BeforeAllCallback, AfterEachCallback, 
   public void afterEach(ExtensionContext context) {
     tiers.forEach(t -> t.close().await());
     tiers.clear();
+    contexts.clear();
   }
 
   @Override
@@ -72,8 +73,17 @@ public final class TierFixture implements BeforeAllCallback, AfterEachCallback, 
   public SslTier start(SslOptions options, CertificateSource certificates, FarmCluster farm) {
     SslTier t = new SslTier(options, certificates);
     tiers.add(t);
-    t.start(new TestTierContext("ssl-" + tiers.size(), vertx, farm, sealer)).await();
+    TestTierContext ctx = new TestTierContext("ssl-" + tiers.size(), vertx, farm, sealer);
+    contexts.add(ctx);
+    t.start(ctx).await();
     return t;
+  }
+
+  private final List<TestTierContext> contexts = new java.util.ArrayList<>();
+
+  /** The context of the i-th tier started in this test (its readiness checks). */
+  public TestTierContext context(int i) {
+    return contexts.get(i);
   }
 
   /** The tiers started in this test, in start order. */
