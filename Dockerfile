@@ -29,13 +29,10 @@ RUN chmod 0755 /opt/sslfarm/healthcheck.sh /opt/sslfarm/bin/sslfarm && chmod 064
 
 # Container defaults: listen on every interface (the nodes advertise their container IP to the cluster), keep the
 # node's own files in a volume-friendly place. All of them can be overridden with -e.
-# Native epoll is off: with netty-transport-native-epoll 4.2.18 next to Netty 4.2.20 classes every outbound connect
-# fails (UnsatisfiedLinkError in io.netty.channel.unix.Errors); turn it back on once those versions match.
 ENV PATH=/opt/sslfarm/bin:$PATH \
     SSLFARM_NODE_DATA_DIR=/var/lib/sslfarm \
     SSLFARM_ADMIN_HOST=0.0.0.0 \
     SSLFARM_CLUSTER_HOST=0.0.0.0 \
-    SSLFARM_NODE_NATIVE_TRANSPORT=false \
     SSLFARM_OPTS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
 
 WORKDIR /var/lib/sslfarm

@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.Container;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
+import org.testcontainers.containers.output.FrameConsumerResultCallback;
+import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.output.Slf4jLogConsumer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.Transferable;
@@ -137,7 +139,9 @@ final class DockerFarm implements AutoCloseable {
         .withCommand(role)
         .withEnv(env)
         .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("container." + id)))
-        .waitingFor(Wait.forHttp("/health/ready").forPort(ADMIN).forStatusCode(200)
+        // Live, not ready: a router is ready only once a farm config with a pool exists, which the suite applies
+        // after the first nodes are up (start(...) then awaitReady(...)).
+        .waitingFor(Wait.forHttp("/health/live").forPort(ADMIN).forStatusCode(200)
             .withStartupTimeout(Duration.ofSeconds(150)));
     c.withCreateContainerCmdModifier(cmd -> {
       cmd.withName("sslfarm-it-" + id + "-" + runId);
@@ -156,11 +160,24 @@ final class DockerFarm implements AutoCloseable {
     return c;
   }
 
-  /** Starts the given nodes in parallel and waits until each is ready (/health/ready = 200). */
+  /** Starts the given nodes in parallel and waits until each is live (/health/live = 200). */
   void start(GenericContainer<?>... cs) {
     Startables.deepStart(Stream.of(cs)).join();
     for (GenericContainer<?> c : cs) {
       refreshPorts(idOf(c));
+    }
+  }
+
+  /** Waits until every given node answers /health/ready with 200 (bounded). */
+  void awaitReady(Duration max, String... ids) {
+    long deadline = System.nanoTime() + max.toNanos();
+    for (String id : ids) {
+      while (!ready(id)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(id + " not ready within " + max + ": " + admin(id, "/health/ready"));
+        }
+        sleep(100);
+      }
     }
   }
 
@@ -211,7 +228,9 @@ final class DockerFarm implements AutoCloseable {
 
   /** {@code docker start} of a stopped or killed node; returns once it is ready again. */
   void restart(String id) {
+    long since = System.currentTimeMillis() / 1000;
     DockerSupport.client().startContainerCmd(node(id).getContainerId()).exec();
+    followLogs(id, since);
     refreshPorts(id);
     long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
     while (!ready(id)) {
@@ -220,6 +239,16 @@ final class DockerFarm implements AutoCloseable {
       }
       sleep(200);
     }
+  }
+
+  /** After a docker start Testcontainers no longer follows the output: follow it again (from {@code since}, s). */
+  private void followLogs(String id, long sinceEpochSeconds) {
+    Slf4jLogConsumer consumer = new Slf4jLogConsumer(LoggerFactory.getLogger("container." + id));
+    FrameConsumerResultCallback callback = new FrameConsumerResultCallback();
+    callback.addConsumer(OutputFrame.OutputType.STDOUT, consumer);
+    callback.addConsumer(OutputFrame.OutputType.STDERR, consumer);
+    DockerSupport.client().logContainerCmd(node(id).getContainerId()).withFollowStream(true).withStdOut(true)
+        .withStdErr(true).withSince((int) sinceEpochSeconds).exec(callback);
   }
 
   /** GET /health/ready on the node's admin port (false when down or draining). */

@@ -38,6 +38,11 @@ final class DockerSupport {
 
   /** Fails (CI) or skips (a developer's machine) the calling test when there is no usable Docker. */
   static void unavailable(String why) {
+    String bar = "*".repeat(100);
+    log.warn("\n{}\n*  sslfarm-it: the container end-to-end suite does NOT run: {}\n*  {}\n{}", bar, why,
+        required() ? "SSLFARM_IT_REQUIRE_DOCKER=true: this is a FAILURE"
+            : "SKIPPED. Prepare Docker with ../shared/ci/docker-offline.sh; SSLFARM_IT_REQUIRE_DOCKER=true makes this fail",
+        bar);
     if (required()) {
       fail("SSLFARM_IT_REQUIRE_DOCKER=true but " + why + " (CI prepares Docker with ../shared/ci/docker-offline.sh)");
     }

@@ -101,6 +101,18 @@ final class LoadRun implements AutoCloseable {
     long failed = copy.stream().filter(o -> !o.ok()).count();
     log.info("load: {} requests, {} failed{}", copy.size(), failed, failed == 0 ? "" : "; first failures: "
         + copy.stream().filter(o -> !o.ok()).limit(5).map(o -> o.startMs() + "ms " + o.error()).toList());
+    if (failed > 0) {
+      // Where and why: failures per second of the run, and per error.
+      java.util.Map<Long, Long> perSecond = new java.util.TreeMap<>();
+      java.util.Map<String, Long> perError = new java.util.TreeMap<>();
+      for (Outcome o : copy) {
+        if (!o.ok()) {
+          perSecond.merge(o.startMs() / 1000, 1L, Long::sum);
+          perError.merge(String.valueOf(o.error()), 1L, Long::sum);
+        }
+      }
+      log.info("load: failures per second of the run {}; per error {}", perSecond, perError);
+    }
     return copy;
   }
 
