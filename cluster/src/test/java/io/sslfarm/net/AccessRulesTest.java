@@ -110,7 +110,7 @@ class AccessRulesTest {
     var type = ConfigTypes.listOf(AccessRules.RULE_TYPE);
     List<AccessRule> rules = type.parse("edge.acl", "deny 1.2.3.4, allow 0.0.0.0/0"); // environment form
     assertThat(rules).containsExactly(AccessRule.deny("1.2.3.4"), AccessRule.allow("0.0.0.0/0"));
-    assertThat(type.format(rules)).isEqualTo("[deny 1.2.3.4/32, allow 0.0.0.0/0]");
+    assertThat(type.format(rules)).isEqualTo("['deny 1.2.3.4/32', 'allow 0.0.0.0/0']");
     assertThat(Action.TYPE.parse("edge.acl-default", "Allow")).isEqualTo(Action.ALLOW);
     assertThatThrownBy(() -> Action.TYPE.parse("edge.acl-default", "maybe"))
         .hasMessageStartingWith("edge.acl-default: expected allow or deny");

@@ -43,7 +43,7 @@ class CidrSetTest {
     CidrSet fromYaml = CidrSet.TYPE.parse("k", List.of("10.0.0.0/8", "::1/128"));
     CidrSet fromEnv = CidrSet.TYPE.parse("k", "10.0.0.0/8, ::1/128");
     assertThat(fromEnv).isEqualTo(fromYaml);
-    assertThat(CidrSet.TYPE.format(fromYaml)).isEqualTo("[10.0.0.0/8, ::1/128]");
+    assertThat(CidrSet.TYPE.format(fromYaml)).isEqualTo("[10.0.0.0/8, '::1/128']");
     assertThatThrownBy(() -> CidrSet.TYPE.parse("ssl.trusted", List.of("10.0.0.0/8", "x")))
         .isInstanceOf(ConfigException.class).hasMessageStartingWith("ssl.trusted[1]: not a CIDR");
   }
