@@ -19,7 +19,7 @@ import org.testcontainers.DockerClientFactory;
  * Docker for the suite: is an engine there (fail or skip, see below), and the farm image built locally from the
  * project's Dockerfile on the offline base image — nothing is ever pulled.
  *
- * <p>Without an engine the suite FAILS when {@code SSLFARM_IT_REQUIRE_DOCKER=true} (what {@code .ci/run} sets: CI
+ * <p>Without an engine the suite FAILS when {@code IT_REQUIRE_DOCKER=true} (what {@code .ci/run} sets: CI
  * prepared Docker and a silent skip would hide that it did not) and is skipped otherwise.
  */
 final class DockerSupport {
@@ -33,20 +33,20 @@ final class DockerSupport {
   }
 
   static boolean required() {
-    return "true".equalsIgnoreCase(System.getenv("SSLFARM_IT_REQUIRE_DOCKER"));
+    return "true".equalsIgnoreCase(System.getenv("IT_REQUIRE_DOCKER"));
   }
 
   /** Fails (CI) or skips (a developer's machine) the calling test when there is no usable Docker. */
   static void unavailable(String why) {
     String bar = "*".repeat(100);
     log.warn("\n{}\n*  sslfarm-it: the container end-to-end suite does NOT run: {}\n*  {}\n{}", bar, why,
-        required() ? "SSLFARM_IT_REQUIRE_DOCKER=true: this is a FAILURE"
-            : "SKIPPED. Prepare Docker with ../shared/ci/docker-offline.sh; SSLFARM_IT_REQUIRE_DOCKER=true makes this fail",
+        required() ? "IT_REQUIRE_DOCKER=true: this is a FAILURE"
+            : "SKIPPED. Prepare Docker with ../shared/ci/docker-offline.sh; IT_REQUIRE_DOCKER=true makes this fail",
         bar);
     if (required()) {
-      fail("SSLFARM_IT_REQUIRE_DOCKER=true but " + why + " (CI prepares Docker with ../shared/ci/docker-offline.sh)");
+      fail("IT_REQUIRE_DOCKER=true but " + why + " (CI prepares Docker with ../shared/ci/docker-offline.sh)");
     }
-    Assumptions.abort("skipped: " + why + " (set SSLFARM_IT_REQUIRE_DOCKER=true to make this a failure)");
+    Assumptions.abort("skipped: " + why + " (set IT_REQUIRE_DOCKER=true to make this a failure)");
   }
 
   static DockerClient client() {
