@@ -67,8 +67,13 @@ public final class NodeConfigLoader {
     return new NodeConfig(schema, typed, file);
   }
 
-  /** Environment variables that start with SSLFARM_ but are not config keys. */
-  private static final List<String> NON_KEY_VARIABLES = List.of("SSLFARM_HOME", "SSLFARM_OPTS", "SSLFARM_JAR");
+  /**
+   * Environment variables that start with SSLFARM_ but are not node config keys: the launcher's (OPTS, HOME, JAR), the
+   * CLI's (ADMIN), docker-compose's (IMAGE, BIND, SUBNET) and CI's (SHARED). Any other unknown SSLFARM_ variable is
+   * refused, so that a misspelt key does not pass silently.
+   */
+  private static final List<String> NON_KEY_VARIABLES = List.of("SSLFARM_HOME", "SSLFARM_OPTS", "SSLFARM_JAR",
+      "SSLFARM_ADMIN", "SSLFARM_IMAGE", "SSLFARM_BIND", "SSLFARM_SUBNET", "SSLFARM_SHARED");
 
   /** Parses YAML text into dotted key paths; rejects unknown keys. */
   public Map<String, Object> parseYaml(String text, String where) {
