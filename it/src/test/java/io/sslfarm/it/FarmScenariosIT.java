@@ -301,6 +301,7 @@ class FarmScenariosIT {
     result("rolling_restart_total_ms", ms(t0));
     result("rolling_restart_requests", out.size());
     result("rolling_restart_failed_requests", failed(out));
+    result("rolling_restart_get_retried_after_close_before_response", load.retriedBeforeResponse());
     assertThat(out.size()).as("requests during the rolling restart").isGreaterThan(100);
     assertThat(failed(out)).as("failed requests during the rolling restart").isZero();
   }

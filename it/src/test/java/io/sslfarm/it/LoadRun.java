@@ -38,6 +38,12 @@ final class LoadRun implements AutoCloseable {
   private final List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
   private final AtomicBoolean stop = new AtomicBoolean();
   private final AtomicInteger issued = new AtomicInteger();
+  private final AtomicInteger retriedBeforeResponse = new AtomicInteger();
+
+  /** GETs retried once because their connection closed before any response byte (see {@link #loop}). */
+  int retriedBeforeResponse() {
+    return retriedBeforeResponse.get();
+  }
   private final List<Thread> threads = new ArrayList<>();
 
   LoadRun(HttpsClient client, Supplier<List<Integer>> edgePorts, List<Session> sessions, int threads, long pauseMs,
@@ -73,7 +79,19 @@ final class LoadRun implements AutoCloseable {
       int port = ports.get(ThreadLocalRandom.current().nextInt(ports.size()));
       int s = sessions.isEmpty() ? -1 : ThreadLocalRandom.current().nextInt(sessions.size());
       try {
-        HttpsClient.Response r = client.get(port, "/", s < 0 ? null : sessions.get(s).cookie(), 5000);
+        HttpsClient.Response r;
+        try {
+          r = client.get(port, "/", s < 0 ? null : sessions.get(s).cookie(), 5000);
+        } catch (java.io.IOException e) {
+          if (e.getMessage() == null || !e.getMessage().startsWith("incomplete response (0 bytes)")) {
+            throw e;
+          }
+          // The connection closed before a single response byte. A browser or HTTP client retries an idempotent
+          // request then (RFC 9110 §9.2.2); so does this one, once, and the count is reported (retriedBeforeResponse).
+          retriedBeforeResponse.incrementAndGet();
+          log.info("load: {} ms: connection closed before any response byte, GET retried once", start);
+          r = client.get(port, "/", s < 0 ? null : sessions.get(s).cookie(), 5000);
+        }
         boolean ok = r.status() == 200;
         outcomes.add(new Outcome(start, now(), ok, ok ? null : "status " + r.status(), s, r.backend()));
       } catch (Exception e) {
