@@ -141,7 +141,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         return;
       }
     }
-    log.info("[{}] client {}: no SSL node answered ({} tried)", downstream.id().asShortText(), client, tried.size());
+    log.debug("[{}] client {}: no SSL node answered ({} tried)", downstream.id().asShortText(), client, tried.size());
     reject(RejectReason.UPSTREAM_CONNECT);
   }
 
