@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.Container;
@@ -172,11 +174,11 @@ final class DockerFarm implements AutoCloseable {
   void awaitReady(Duration max, String... ids) {
     long deadline = System.nanoTime() + max.toNanos();
     for (String id : ids) {
-      while (!ready(id)) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(id + " not ready within " + max + ": " + admin(id, "/health/ready"));
-        }
-        sleep(100);
+      Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+      try {
+        Awaitility.await(id + " ready").atMost(left).pollInterval(Duration.ofMillis(100)).until(() -> ready(id));
+      } catch (ConditionTimeoutException e) {
+        throw new IllegalStateException(id + " not ready within " + max + ": " + admin(id, "/health/ready"));
       }
     }
   }
@@ -232,12 +234,11 @@ final class DockerFarm implements AutoCloseable {
     DockerSupport.client().startContainerCmd(node(id).getContainerId()).exec();
     followLogs(id, since);
     refreshPorts(id);
-    long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
-    while (!ready(id)) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(id + " not ready 150 s after docker start");
-      }
-      sleep(200);
+    try {
+      Awaitility.await(id + " ready").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(200))
+          .until(() -> ready(id));
+    } catch (ConditionTimeoutException e) {
+      throw new IllegalStateException(id + " not ready 150 s after docker start");
     }
   }
 

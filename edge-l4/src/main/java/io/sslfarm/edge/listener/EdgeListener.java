@@ -17,7 +17,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sslfarm.edge.EdgeMetrics;
 import io.sslfarm.edge.EdgeOptions;
-import io.sslfarm.net.EpollTransport;
 import io.sslfarm.edge.upstream.UpstreamPool;
 import io.sslfarm.net.AccessRule;
 import io.sslfarm.net.AccessRules;
@@ -124,7 +123,6 @@ public final class EdgeListener {
         .childHandler(new ChannelInitializer<>() {
           @Override
           protected void initChannel(Channel ch) {
-            EpollTransport.keepRegistered(ch);
             if (!openConnection(ch)) {
               metrics.rejected(EdgeMetrics.RejectReason.MAX_CONNECTIONS);
               ch.close();
