@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # handshakes.sh — full and resumed TLS handshakes per server CPU-second, SslTier (conscrypt, openssl) vs HAProxy.
 #
-#   ssl-proxy/bench/handshakes.sh [ENGINES]        ENGINES: default "conscrypt openssl haproxy"
+#   ssl-proxy/bench/handshakes.sh [ENGINES]        ENGINES: default "conscrypt openssl haproxy"; also "engine-only"
+#
+# engine-only: no sockets — the server side of full and resumed handshakes (TLS 1.3 and 1.2) in memory, per CPU-second
+# of the server engine's own calls, both engines as the tier builds them (EngineHandshakeCost): the ceiling of the
+# engine alone, without accept/connect/close, the PROXY header or relaying.
 #
 # Not part of `mvn verify`. Needs: a built module (mvn -o -q -pl ssl-proxy install -DskipTests test-compile), gcc +
 # libssl-dev (the C client hsload from ../shared/anchors), taskset; haproxy optional.
@@ -98,6 +102,11 @@ run_server() { local label=$1 spid=$2 port=$3 log=$4 done=0 t0=$SECONDS o
 }
 
 for e in $ENGINES; do
+  if [ "$e" = engine-only ]; then
+    taskset -c "$SC" java $JAVA_OPTS -Dlogback.configurationFile="$OUT/logback.xml" -cp "$CP" \
+      io.sslfarm.ssl.tls.EngineHandshakeCost conscrypt openssl
+    continue
+  fi
   port=$(free_port)
   if [ "$e" = haproxy ]; then
     command -v haproxy > /dev/null || { echo "haproxy not installed: skipped"; continue; }

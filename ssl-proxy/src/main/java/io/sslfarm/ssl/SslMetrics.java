@@ -23,6 +23,8 @@ import java.util.function.Supplier;
  *        malformed_header, header_too_long, header_timeout, closed_before_header, handshake_timeout, tls_error, max_connections, no_upstream, no_certificate
  * sslfarm.ssl.bytes{direction=in|out, engine}                         counter; plaintext bytes from / to the client
  * sslfarm.ssl.upstream.connect.failures{router}                       counter
+ * sslfarm.ssl.connections.unused{reason=client_closed|idle_timeout|error}  counter; handshake done, then closed
+ *        before the client sent a byte (ssl.upstream-connect: on-data — no router connection was opened)
  * </pre>
  */
 public final class SslMetrics {
@@ -33,6 +35,7 @@ public final class SslMetrics {
   public static final String REJECTED = "sslfarm.ssl.connections.rejected";
   public static final String BYTES = "sslfarm.ssl.bytes";
   public static final String CONNECT_FAILURES = "sslfarm.ssl.upstream.connect.failures";
+  public static final String UNUSED = "sslfarm.ssl.connections.unused";
 
   /** Why a connection was closed before relaying (the {@code reason} tag of {@link #REJECTED}). */
   public enum Reject {
@@ -55,6 +58,7 @@ public final class SslMetrics {
   private final Map<Reject, Counter> rejected = new java.util.EnumMap<>(Reject.class);
   private final Map<String, Counter> failed = new ConcurrentHashMap<>();
   private final Map<String, Counter> connectFailures = new ConcurrentHashMap<>();
+  private final Map<String, Counter> unused = new ConcurrentHashMap<>();
   /** Relayed plaintext: read from the client = in, read from the router = out. */
   private final RelayListener relayed = new RelayListener() {
     @Override
@@ -116,6 +120,21 @@ public final class SslMetrics {
   public void connectFailed(String routerId) {
     connectFailures.computeIfAbsent(routerId, r -> Counter.builder(CONNECT_FAILURES).tag("router", r)
         .register(registry)).increment();
+  }
+
+  /**
+   * A connection that finished its handshake and closed before the client sent a byte; {@code reason} is
+   * client_closed, idle_timeout or error.
+   */
+  public void unused(String reason) {
+    unused.computeIfAbsent(reason, r -> Counter.builder(UNUSED).tag("reason", r).tag("engine", engine)
+        .register(registry)).increment();
+  }
+
+  /** {@link #unused} connections so far for {@code reason}. */
+  public double unusedCount(String reason) {
+    Counter c = unused.get(reason);
+    return c == null ? 0 : c.count();
   }
 
   public double handshakes(String result) {

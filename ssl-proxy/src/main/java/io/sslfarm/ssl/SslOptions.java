@@ -48,6 +48,7 @@ public final class SslOptions {
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
   public static final int DEFAULT_UPSTREAM_RETRIES = 2;
   public static final Duration DEFAULT_UPSTREAM_BACKOFF = Duration.ofSeconds(5);
+  public static final boolean DEFAULT_CONNECT_ON_DATA = true;
 
   public static final ConfigKey<String> HOST = ConfigKey.of("ssl.host", STRING, DEFAULT_HOST,
       "interface the TLS listener binds to (0.0.0.0 = all)");
@@ -83,11 +84,15 @@ public final class SslOptions {
       DEFAULT_UPSTREAM_RETRIES, "other routers tried when a connect fails before any byte; 0 = no retry");
   public static final ConfigKey<Duration> UPSTREAM_BACKOFF = ConfigKey.of("ssl.upstream-backoff", DURATION_TYPE,
       DEFAULT_UPSTREAM_BACKOFF, "a router whose connect failed is skipped for this long (unless none is left)");
+  public static final ConfigKey<String> UPSTREAM_CONNECT = ConfigKey.of("ssl.upstream-connect",
+      oneOf("on-data", "on-handshake"), "on-data", "when the router connection opens: on-data = at the client's first"
+          + " byte after the handshake (a preconnected or silent client holds no router connection; HTTP clients"
+          + " speak first); on-handshake = as soon as the handshake ends");
 
   /** Every key of the tier, for the node's config schema. */
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, PORT_KEY, PROXY_PROTOCOL, TRUSTED_PROXIES, ENGINE,
       PROTOCOLS, CIPHERS, ALPN, SESSION_TICKETS, TICKET_ROTATION, HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS,
-      CONNECT_TIMEOUT, UPSTREAM_RETRIES, UPSTREAM_BACKOFF);
+      CONNECT_TIMEOUT, UPSTREAM_RETRIES, UPSTREAM_BACKOFF, UPSTREAM_CONNECT);
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -105,6 +110,7 @@ public final class SslOptions {
   private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
   private int upstreamRetries = DEFAULT_UPSTREAM_RETRIES;
   private Duration upstreamBackoff = DEFAULT_UPSTREAM_BACKOFF;
+  private boolean connectOnData = DEFAULT_CONNECT_ON_DATA;
 
   public SslOptions() {
   }
@@ -126,6 +132,7 @@ public final class SslOptions {
     connectTimeout = o.connectTimeout;
     upstreamRetries = o.upstreamRetries;
     upstreamBackoff = o.upstreamBackoff;
+    connectOnData = o.connectOnData;
   }
 
   /** Reads every {@code ssl.*} key (already typed by the loader) and validates. */
@@ -136,7 +143,8 @@ public final class SslOptions {
         .setAlpn(c.get(ALPN)).setSessionTickets(c.get(SESSION_TICKETS)).setTicketRotation(c.get(TICKET_ROTATION))
         .setHandshakeTimeout(c.get(HANDSHAKE_TIMEOUT)).setIdleTimeout(c.get(IDLE_TIMEOUT))
         .setMaxConnections(c.get(MAX_CONNECTIONS)).setConnectTimeout(c.get(CONNECT_TIMEOUT))
-        .setUpstreamRetries(c.get(UPSTREAM_RETRIES)).setUpstreamBackoff(c.get(UPSTREAM_BACKOFF)).validate();
+        .setUpstreamRetries(c.get(UPSTREAM_RETRIES)).setUpstreamBackoff(c.get(UPSTREAM_BACKOFF))
+        .setConnectOnData("on-data".equals(c.get(UPSTREAM_CONNECT))).validate();
   }
 
   /** Checks values that the key types alone cannot; errors name the key path. Returns this. */
@@ -321,5 +329,15 @@ public final class SslOptions {
   public String toString() {
     return "SslOptions{" + host + ":" + port + ", proxy=" + proxyProtocol + ", engine="
         + engine.name().toLowerCase(Locale.ROOT) + ", protocols=" + protocols + ", alpn=" + alpn + "}";
+  }
+
+  /** True (default): the router connection opens at the client's first byte after the handshake, not before. */
+  public boolean isConnectOnData() {
+    return connectOnData;
+  }
+
+  public SslOptions setConnectOnData(boolean connectOnData) {
+    this.connectOnData = connectOnData;
+    return this;
   }
 }

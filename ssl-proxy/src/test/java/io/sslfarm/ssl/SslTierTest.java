@@ -231,6 +231,54 @@ class SslTierTest {
     await().atMost(Duration.ofSeconds(2)).until(() -> fx.tiers().get(0).activeConnections() == 0);
   }
 
+  @ParameterizedTest
+  @EnumSource(TlsEngineKind.class)
+  void onData_clientThatOnlyHandshakes_opensNoRouterConnection_andIsCounted(TlsEngineKind engine) throws Exception {
+    int port = start(direct(engine));
+    int before = fx.router().accepted.get();
+    try (JavaClient c = JavaClient.connect(port, "a.example", "TLSv1.3", List.of("http/1.1"), null)) {
+      Thread.sleep(300); // time for a router connect, were one made
+      assertThat(fx.router().accepted.get()).isEqualTo(before);
+      assertThat(fx.tiers().get(0).activeConnections()).isEqualTo(1);
+    }
+    SslMetrics m = fx.tiers().get(0).metrics();
+    await().atMost(Duration.ofSeconds(2)).until(() -> m.unusedCount("client_closed") == 1);
+    await().atMost(Duration.ofSeconds(2)).until(() -> fx.tiers().get(0).activeConnections() == 0);
+    assertThat(fx.router().accepted.get()).isEqualTo(before);
+    // The next client that speaks is relayed as always, on one router connection.
+    try (JavaClient c = JavaClient.connect(port, "a.example", "TLSv1.3", List.of("http/1.1"), null)) {
+      assertThat(c.request("GET / HTTP/1.1\r\n\r\n")).contains("router=router-1");
+    }
+    assertThat(fx.router().accepted.get()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void onData_silentClientAfterHandshake_closedAfterIdleTimeout_andCounted() throws Exception {
+    int port = start(direct(TlsEngineKind.CONSCRYPT).setIdleTimeout(Duration.ofMillis(400)));
+    int before = fx.router().accepted.get();
+    try (JavaClient c = JavaClient.connect(port, "a.example", "TLSv1.3", List.of("http/1.1"), null)) {
+      long t0 = System.nanoTime();
+      assertThat(c.read()).isEqualTo(-1);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Duration.ofMillis(300), Duration.ofSeconds(4));
+    }
+    SslMetrics m = fx.tiers().get(0).metrics();
+    await().atMost(Duration.ofSeconds(2)).until(() -> m.unusedCount("idle_timeout") == 1);
+    assertThat(m.unusedCount("client_closed")).isZero();
+    assertThat(fx.router().accepted.get()).isEqualTo(before);
+  }
+
+  @Test
+  void onHandshake_routerConnectionOpensBeforeTheFirstByte() throws Exception {
+    int port = start(direct(TlsEngineKind.CONSCRYPT).setConnectOnData(false));
+    int before = fx.router().accepted.get();
+    try (JavaClient c = JavaClient.connect(port, "a.example", "TLSv1.3", List.of("http/1.1"), null)) {
+      await().atMost(Duration.ofSeconds(3)).until(() -> fx.router().accepted.get() == before + 1);
+      assertThat(c.request("GET / HTTP/1.1\r\n\r\n")).contains("router=router-1");
+    }
+    assertThat(fx.router().accepted.get()).isEqualTo(before + 1);
+    assertThat(fx.tiers().get(0).metrics().unusedCount("client_closed")).isZero();
+  }
+
   @Test
   void maxConnections_rejectsBeyondLimit() throws Exception {
     int port = start(direct(TlsEngineKind.CONSCRYPT).setMaxConnections(1));

@@ -1,10 +1,13 @@
 package io.sslfarm.ssl.listener;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.sslfarm.net.ProxyHeaderEncoder;
@@ -15,7 +18,9 @@ import io.sslfarm.net.RelayOptions;
 import io.sslfarm.ssl.SslMetrics;
 import io.sslfarm.ssl.SslMetrics.Reject;
 import io.sslfarm.ssl.upstream.UpstreamConnector;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSession;
@@ -26,14 +31,18 @@ import org.slf4j.LoggerFactory;
  * The last downstream handler until the relay starts:
  *
  * <pre>
- *  handshake done ─▶ metrics (full|resumed) ─▶ Relay.prepare (buffers plaintext) ─▶ connect router (retry)
- *       │                                                                                 │
- *       └─ failed ─▶ count reason, close                  PROXY v2 + TLVs, buffered plaintext, relay both ways ◀─┘
+ *  handshake done ─▶ metrics (full|resumed) ─▶ [on-data: wait for the client's first byte] ─▶ Relay.prepare
+ *       │                                                 │ closed / idle / error: counted as unused ─▶ close
+ *       └─ failed ─▶ count reason, close                  ▼
+ *                                 connect router (retry) ─▶ PROXY v2 + TLVs, buffered plaintext, relay both ways
  * </pre>
  *
- * The piping (back-pressure, half-close, idle timeout, byte counts) is the shared {@link Relay}; plaintext that
- * arrives while the router connect is under way is buffered by it (bounded: then the client is not read). Runs on the
- * channel's event loop; removes itself once the handshake succeeded.
+ * With {@code ssl.upstream-connect: on-data} (the default) the router connection opens at the client's first
+ * plaintext byte: HTTP clients speak first, and a connection a browser opened ahead of need (preconnect) or a client
+ * that only handshakes holds no router connection. Until then {@code ssl.idle-timeout} applies here; afterwards the
+ * shared {@link Relay} owns it, with the piping (back-pressure, half-close, byte counts). Plaintext that arrives while
+ * the router connect is under way is buffered by the relay (bounded: then the client is not read). One instance per
+ * connection; runs on the channel's event loop; removes itself once the relay is prepared.
  */
 final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
@@ -43,13 +52,18 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private final UpstreamConnector connector;
   private final RelayOptions relayOptions;
   private final RelayListener relayListener;
+  private final boolean connectOnData;
+  /** Set between the handshake and the client's first byte (on-data). */
+  private ProxyInfo waitingInfo;
+  private ScheduledFuture<?> idleTimer;
 
   DownstreamHandler(SslMetrics metrics, UpstreamConnector connector, RelayOptions relayOptions,
-                    RelayListener relayListener) {
+                    RelayListener relayListener, boolean connectOnData) {
     this.metrics = metrics;
     this.connector = connector;
     this.relayOptions = relayOptions;
     this.relayListener = relayListener;
+    this.connectOnData = connectOnData;
   }
 
   @Override
@@ -61,6 +75,10 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       } else {
         handshakeFailed(c, e.cause());
       }
+      return;
+    }
+    if (waitingInfo != null && (evt instanceof ChannelInputShutdownEvent || evt instanceof SslCloseCompletionEvent)) {
+      unused(ctx, "client_closed");   // EOF or close_notify before any byte
       return;
     }
     ctx.fireUserEventTriggered(evt);
@@ -77,8 +95,40 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         .withAlpn(c.tls.applicationProtocol(engine))
         .withSsl(new ProxyInfo.Ssl(ProxyInfo.Ssl.CLIENT_SSL, 0, session.getProtocol(), session.getCipherSuite(),
             List.of()));
+    if (!connectOnData) {
+      relay(ctx, c, info, null);
+      return;
+    }
+    waitingInfo = info;
+    long idle = relayOptions.getIdleTimeout().toMillis();
+    if (idle > 0) {
+      idleTimer = ctx.executor().schedule(() -> unused(ctx, "idle_timeout"), idle, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ProxyInfo info = waitingInfo;
+    if (info == null) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (msg instanceof ByteBuf b && !b.isReadable()) {
+      b.release();
+      return;
+    }
+    waitingInfo = null;
+    cancelIdleTimer();
+    relay(ctx, DownstreamConnection.of(ctx.channel()), info, msg);
+  }
+
+  /** Prepares the relay (handing it {@code first}, if any, to buffer), leaves the pipeline, connects a router. */
+  private void relay(ChannelHandlerContext ctx, DownstreamConnection c, ProxyInfo info, Object first) {
     Channel downstream = ctx.channel();
     Relay relay = Relay.prepare(downstream, relayOptions, relayListener);
+    if (first != null) {
+      ctx.fireChannelRead(first);
+    }
     ctx.pipeline().remove(this);
     connector.connect(downstream).addListener(f -> {
       if (f.isSuccess()) {
@@ -90,6 +140,30 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         relay.close();
       }
     });
+  }
+
+  /** Closes a connection that never sent a byte after its handshake; counted once. */
+  private void unused(ChannelHandlerContext ctx, String reason) {
+    if (waitingInfo == null) {
+      return;
+    }
+    waitingInfo = null;
+    cancelIdleTimer();
+    metrics.unused(reason);
+    ctx.close();
+  }
+
+  private void cancelIdleTimer() {
+    if (idleTimer != null) {
+      idleTimer.cancel(false);
+      idleTimer = null;
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    unused(ctx, "client_closed");
+    ctx.fireChannelInactive();
   }
 
   private void handshakeFailed(DownstreamConnection c, Throwable cause) {
@@ -115,6 +189,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (waitingInfo != null) {
+      LOG.debug("{} error before the first byte: {}", ctx.channel(), cause.toString());
+      unused(ctx, "error");
+      return;
+    }
     handshakeFailed(DownstreamConnection.of(ctx.channel()), cause);
   }
 }

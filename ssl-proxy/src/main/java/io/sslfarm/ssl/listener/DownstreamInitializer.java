@@ -97,7 +97,8 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     c.destination = (InetSocketAddress) ch.localAddress();
     ch.pipeline().addLast(ProxyProtocolGate.HANDLER_NAME, new ProxyProtocolGate(gateOptions, gateListener));
     ch.pipeline().addLast("sni", new SniTlsHandler(selector, metrics));
-    ch.pipeline().addLast("downstream", new DownstreamHandler(metrics, connector, relayOptions, relayListener));
+    ch.pipeline().addLast("downstream", new DownstreamHandler(metrics, connector, relayOptions, relayListener,
+        options.isConnectOnData()));
     long deadline = options.getHandshakeTimeout().toMillis();
     if (deadline > 0) {
       var timer = ch.eventLoop().schedule(() -> {

@@ -53,6 +53,8 @@ public final class TestRouter implements AutoCloseable {
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
   public final String id;
+  /** Connections accepted so far. */
+  public final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
   /** False in benchmarks, where nobody drains {@link #seen}. */
   public volatile boolean recordHeaders = true;
 
@@ -66,6 +68,7 @@ public final class TestRouter implements AutoCloseable {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
+            accepted.incrementAndGet();
             ch.pipeline().addLast(new HAProxyMessageDecoder(), new Handler());
           }
         }).bind("127.0.0.1", port).sync().channel();
