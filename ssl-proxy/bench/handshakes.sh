@@ -3,7 +3,7 @@
 #
 #   ssl-proxy/bench/handshakes.sh [ENGINES]        ENGINES: default "conscrypt openssl haproxy"; also "engine-only"
 #
-# engine-only: no sockets — the server side of full and resumed handshakes (TLS 1.3 and 1.2) in memory, per CPU-second
+# engine-only: no sockets — the server side of full TLS 1.3, full TLS 1.2 and resumed TLS 1.2 handshakes in memory, per CPU-second
 # of the server engine's own calls, both engines as the tier builds them (EngineHandshakeCost): the ceiling of the
 # engine alone, without accept/connect/close, the PROXY header or relaying.
 #
