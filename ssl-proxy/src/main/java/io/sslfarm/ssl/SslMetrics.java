@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  *        malformed_header, header_too_long, header_timeout, closed_before_header, handshake_timeout, tls_error, max_connections, no_upstream, no_certificate
  * sslfarm.ssl.bytes{direction=in|out, engine}                         counter; plaintext bytes from / to the client
  * sslfarm.ssl.upstream.connect.failures{router}                       counter
- * sslfarm.ssl.connections.unused{reason=client_closed|idle_timeout|error}  counter; handshake done, then closed
+ * sslfarm.ssl.connections.unused{reason=client_closed|idle_timeout|drain|error}  counter; handshake done, then closed
  *        before the client sent a byte (ssl.upstream-connect: on-data — no router connection was opened)
  * </pre>
  */
@@ -124,7 +124,7 @@ public final class SslMetrics {
 
   /**
    * A connection that finished its handshake and closed before the client sent a byte; {@code reason} is
-   * client_closed, idle_timeout or error.
+   * client_closed, idle_timeout, drain or error.
    */
   public void unused(String reason) {
     unused.computeIfAbsent(reason, r -> Counter.builder(UNUSED).tag("reason", r).tag("engine", engine)

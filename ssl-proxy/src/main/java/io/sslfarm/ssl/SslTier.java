@@ -16,6 +16,7 @@ import io.sslfarm.cluster.HostPort;
 import io.sslfarm.cluster.NodeRole;
 import io.sslfarm.node.Tier;
 import io.sslfarm.node.TierContext;
+import io.sslfarm.ssl.listener.DownstreamConnection;
 import io.sslfarm.ssl.listener.DownstreamInitializer;
 import io.sslfarm.ssl.tls.CertificateSource;
 import io.sslfarm.ssl.tls.TicketKeyManager;
@@ -147,6 +148,9 @@ public final class SslTier implements Tier {
     }
     Promise<Void> p = Promise.promise();
     s.close().addListener(f -> p.complete());
+    // Nothing is in flight on a connection whose client has not sent a byte since its handshake: do not let it hold
+    // the drain until its idle timeout.
+    channels.forEach(DownstreamConnection::closeIfUnused);
     return p.future();
   }
 

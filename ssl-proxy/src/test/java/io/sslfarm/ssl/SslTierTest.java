@@ -268,6 +268,25 @@ class SslTierTest {
   }
 
   @Test
+  void onData_drainClosesUnusedConnectionsAtOnce_relayedOnesContinue() throws Exception {
+    SslTier t = fx.start(direct(TlsEngineKind.CONSCRYPT));
+    int port = t.boundPort();
+    try (JavaClient unused = JavaClient.connect(port, "a.example", "TLSv1.3", List.of("http/1.1"), null);
+         JavaClient busy = JavaClient.connect(port, "a.example", "TLSv1.3", List.of("http/1.1"), null)) {
+      assertThat(busy.request("GET / HTTP/1.1\r\n\r\n")).contains("router=router-1");
+      await().atMost(Duration.ofSeconds(2)).until(() -> t.activeConnections() == 2);
+      t.stopAccepting().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      long t0 = System.nanoTime();
+      assertThat(unused.read()).isEqualTo(-1);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+      await().atMost(Duration.ofSeconds(2)).until(() -> t.metrics().unusedCount("drain") == 1);
+      // the relayed connection is untouched by the drain
+      assertThat(busy.request("GET / HTTP/1.1\r\n\r\n")).contains("router=router-1");
+      assertThat(t.activeConnections()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void onHandshake_routerConnectionOpensBeforeTheFirstByte() throws Exception {
     int port = start(direct(TlsEngineKind.CONSCRYPT).setConnectOnData(false));
     int before = fx.router().accepted.get();

@@ -27,6 +27,8 @@ public final class DownstreamConnection {
   ServerTlsContext tls;
   long handshakeStartNanos;
   long handshakeStartMillis;
+  /** Set while the handshake is done and the client has not sent a byte yet: closes the connection as unused. */
+  Runnable closeUnused;
 
   DownstreamConnection(Channel channel) {
     this.channel = channel;
@@ -34,6 +36,21 @@ public final class DownstreamConnection {
 
   static DownstreamConnection of(Channel ch) {
     return ch.attr(KEY).get();
+  }
+
+  /**
+   * On a drain: closes {@code ch} if it finished its handshake and its client has not sent a byte yet (nothing is in
+   * flight on it), counted as unused with reason {@code drain}; other connections continue. Any thread.
+   */
+  public static void closeIfUnused(Channel ch) {
+    DownstreamConnection c = of(ch);
+    if (c != null) {
+      ch.eventLoop().execute(() -> {
+        if (c.closeUnused != null) {
+          c.closeUnused.run();
+        }
+      });
+    }
   }
 
   /** Counts a rejection once and closes. */

@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * With {@code ssl.upstream-connect: on-data} (the default) the router connection opens at the client's first
  * plaintext byte: HTTP clients speak first, and a connection a browser opened ahead of need (preconnect) or a client
- * that only handshakes holds no router connection. Until then {@code ssl.idle-timeout} applies here; afterwards the
+ * that only handshakes holds no router connection; a drain closes such connections at once. Until then
+ * {@code ssl.idle-timeout} applies here; afterwards the
  * shared {@link Relay} owns it, with the piping (back-pressure, half-close, byte counts). Plaintext that arrives while
  * the router connect is under way is buffered by the relay (bounded: then the client is not read). One instance per
  * connection; runs on the channel's event loop; removes itself once the relay is prepared.
@@ -100,6 +101,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     waitingInfo = info;
+    c.closeUnused = () -> unused(ctx, "drain");
     long idle = relayOptions.getIdleTimeout().toMillis();
     if (idle > 0) {
       idleTimer = ctx.executor().schedule(() -> unused(ctx, "idle_timeout"), idle, TimeUnit.MILLISECONDS);
@@ -119,7 +121,9 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     waitingInfo = null;
     cancelIdleTimer();
-    relay(ctx, DownstreamConnection.of(ctx.channel()), info, msg);
+    DownstreamConnection c = DownstreamConnection.of(ctx.channel());
+    c.closeUnused = null;
+    relay(ctx, c, info, msg);
   }
 
   /** Prepares the relay (handing it {@code first}, if any, to buffer), leaves the pipeline, connects a router. */
@@ -149,6 +153,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     waitingInfo = null;
     cancelIdleTimer();
+    DownstreamConnection.of(ctx.channel()).closeUnused = null;
     metrics.unused(reason);
     ctx.close();
   }
