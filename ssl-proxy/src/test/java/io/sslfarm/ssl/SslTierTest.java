@@ -268,7 +268,7 @@ class SslTierTest {
   }
 
   @Test
-  void onData_drainClosesUnusedConnectionsAtOnce_relayedOnesContinue() throws Exception {
+  void onData_drainClosesUnusedConnections_relayedOnesContinue() throws Exception {
     SslTier t = fx.start(direct(TlsEngineKind.CONSCRYPT));
     int port = t.boundPort();
     try (JavaClient unused = JavaClient.connect(port, "a.example", "TLSv1.3", List.of("http/1.1"), null);
@@ -284,6 +284,17 @@ class SslTierTest {
       assertThat(busy.request("GET / HTTP/1.1\r\n\r\n")).contains("router=router-1");
       assertThat(t.activeConnections()).isEqualTo(1);
     }
+  }
+
+  @Test
+  void onData_drainSparesAConnectionWhoseHandshakeJustEnded() throws Exception {
+    SslTier t = fx.start(direct(TlsEngineKind.CONSCRYPT));
+    try (JavaClient fresh = JavaClient.connect(t.boundPort(), "a.example", "TLSv1.3", List.of("http/1.1"), null)) {
+      t.stopAccepting().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      Thread.sleep(200); // a client slow to send its request, still well within the grace
+      assertThat(fresh.request("GET / HTTP/1.1\r\n\r\n")).contains("router=router-1");
+    }
+    assertThat(t.metrics().unusedCount("drain")).isZero();
   }
 
   @Test

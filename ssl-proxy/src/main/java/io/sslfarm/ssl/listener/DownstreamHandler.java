@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * With {@code ssl.upstream-connect: on-data} (the default) the router connection opens at the client's first
  * plaintext byte: HTTP clients speak first, and a connection a browser opened ahead of need (preconnect) or a client
- * that only handshakes holds no router connection; a drain closes such connections at once. Until then
+ * that only handshakes holds no router connection; a drain closes such connections (one second after their
+ * handshake at the earliest). Until then
  * {@code ssl.idle-timeout} applies here; afterwards the
  * shared {@link Relay} owns it, with the piping (back-pressure, half-close, byte counts). Plaintext that arrives while
  * the router connect is under way is buffered by the relay (bounded: then the client is not read). One instance per
@@ -48,6 +49,8 @@ import org.slf4j.LoggerFactory;
 final class DownstreamHandler extends ChannelInboundHandlerAdapter {
 
   private static final Logger LOG = LoggerFactory.getLogger(DownstreamHandler.class);
+  /** How long after its handshake a silent connection is spared by a drain. */
+  static final long DRAIN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final SslMetrics metrics;
   private final UpstreamConnector connector;
@@ -101,7 +104,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     waitingInfo = info;
-    c.closeUnused = () -> unused(ctx, "drain");
+    long readyNanos = System.nanoTime();
+    c.closeUnused = () -> closeOnDrain(ctx, readyNanos);
     long idle = relayOptions.getIdleTimeout().toMillis();
     if (idle > 0) {
       idleTimer = ctx.executor().schedule(() -> unused(ctx, "idle_timeout"), idle, TimeUnit.MILLISECONDS);
@@ -144,6 +148,20 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
         relay.close();
       }
     });
+  }
+
+  /**
+   * A drain closes a connection that has not sent a byte since its handshake, but not one whose handshake ended less
+   * than {@link #DRAIN_GRACE_NANOS} ago: its client is most likely about to send its request, and closing it now would
+   * cost that request a retry.
+   */
+  private void closeOnDrain(ChannelHandlerContext ctx, long readyNanos) {
+    long wait = readyNanos + DRAIN_GRACE_NANOS - System.nanoTime();
+    if (wait > 0) {
+      ctx.executor().schedule(() -> closeOnDrain(ctx, readyNanos), wait, TimeUnit.NANOSECONDS);
+      return;
+    }
+    unused(ctx, "drain");
   }
 
   /** Closes a connection that never sent a byte after its handshake; counted once. */
