@@ -1,6 +1,7 @@
 package io.sslfarm.ssl.listener;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.AttributeKey;
 import io.sslfarm.ssl.SslMetrics;
 import io.sslfarm.ssl.tls.ServerTlsContext;
@@ -27,8 +28,6 @@ public final class DownstreamConnection {
   ServerTlsContext tls;
   long handshakeStartNanos;
   long handshakeStartMillis;
-  /** Set while the handshake is done and the client has not sent a byte yet: closes the connection as unused. */
-  Runnable closeUnused;
 
   DownstreamConnection(Channel channel) {
     this.channel = channel;
@@ -43,14 +42,13 @@ public final class DownstreamConnection {
    * flight on it), counted as unused with reason {@code drain}; other connections continue. Any thread.
    */
   public static void closeIfUnused(Channel ch) {
-    DownstreamConnection c = of(ch);
-    if (c != null) {
-      ch.eventLoop().execute(() -> {
-        if (c.closeUnused != null) {
-          c.closeUnused.run();
-        }
-      });
-    }
+    ch.eventLoop().execute(() -> {
+      // the handler leaves the pipeline once the client sent a byte (or the connection closed)
+      ChannelHandlerContext ctx = ch.pipeline().context(DownstreamHandler.class);
+      if (ctx != null) {
+        ((DownstreamHandler) ctx.handler()).closeOnDrain(ctx);
+      }
+    });
   }
 
   /** Counts a rejection once and closes. */

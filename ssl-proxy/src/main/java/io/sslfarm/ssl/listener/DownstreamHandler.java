@@ -59,6 +59,8 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
   private final boolean connectOnData;
   /** Set between the handshake and the client's first byte (on-data). */
   private ProxyInfo waitingInfo;
+  /** When the handshake ended (on-data, while waiting). */
+  private long readyNanos;
   private ScheduledFuture<?> idleTimer;
 
   DownstreamHandler(SslMetrics metrics, UpstreamConnector connector, RelayOptions relayOptions,
@@ -104,12 +106,20 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     waitingInfo = info;
-    long readyNanos = System.nanoTime();
-    c.closeUnused = () -> closeOnDrain(ctx, readyNanos);
+    readyNanos = System.nanoTime();
+  }
+
+  /**
+   * The idle timer of a connection still silent at the end of the read that finished its handshake. Most clients send
+   * their first bytes with their Finished, so most connections never need one.
+   */
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
     long idle = relayOptions.getIdleTimeout().toMillis();
-    if (idle > 0) {
+    if (waitingInfo != null && idleTimer == null && idle > 0) {
       idleTimer = ctx.executor().schedule(() -> unused(ctx, "idle_timeout"), idle, TimeUnit.MILLISECONDS);
     }
+    ctx.fireChannelReadComplete();
   }
 
   @Override
@@ -125,9 +135,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     waitingInfo = null;
     cancelIdleTimer();
-    DownstreamConnection c = DownstreamConnection.of(ctx.channel());
-    c.closeUnused = null;
-    relay(ctx, c, info, msg);
+    relay(ctx, DownstreamConnection.of(ctx.channel()), info, msg);
   }
 
   /** Prepares the relay (handing it {@code first}, if any, to buffer), leaves the pipeline, connects a router. */
@@ -155,10 +163,13 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
    * than {@link #DRAIN_GRACE_NANOS} ago: its client is most likely about to send its request, and closing it now would
    * cost that request a retry.
    */
-  private void closeOnDrain(ChannelHandlerContext ctx, long readyNanos) {
+  void closeOnDrain(ChannelHandlerContext ctx) {
+    if (waitingInfo == null) {
+      return;
+    }
     long wait = readyNanos + DRAIN_GRACE_NANOS - System.nanoTime();
     if (wait > 0) {
-      ctx.executor().schedule(() -> closeOnDrain(ctx, readyNanos), wait, TimeUnit.NANOSECONDS);
+      ctx.executor().schedule(() -> closeOnDrain(ctx), wait, TimeUnit.NANOSECONDS);
       return;
     }
     unused(ctx, "drain");
@@ -171,7 +182,6 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     waitingInfo = null;
     cancelIdleTimer();
-    DownstreamConnection.of(ctx.channel()).closeUnused = null;
     metrics.unused(reason);
     ctx.close();
   }

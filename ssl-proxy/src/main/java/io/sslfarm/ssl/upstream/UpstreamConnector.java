@@ -71,7 +71,7 @@ public final class UpstreamConnector {
    */
   public io.netty.util.concurrent.Future<Upstream> connect(Channel downstream) {
     Promise<Upstream> promise = downstream.eventLoop().newPromise();
-    attempt(downstream, new HashSet<>(), 0, promise, null);
+    attempt(downstream, Set.of(), 0, promise, null);
     return promise;
   }
 
@@ -81,7 +81,6 @@ public final class UpstreamConnector {
       promise.tryFailure(last != null ? last : new NoSuchElementException("no router accepts new connections"));
       return;
     }
-    tried.add(router.id());
     Bootstrap b = Relay.upstreamBootstrap(downstream)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
         .option(ChannelOption.TCP_NODELAY, true)
@@ -97,7 +96,9 @@ public final class UpstreamConnector {
         selector.connectFailed(router.id());
         metrics.connectFailed(router.id());
         LOG.warn("connect to router {} ({}) failed: {}", router.id(), router.dataAddress(), f.cause().toString());
-        attempt(downstream, tried, n + 1, promise, f.cause());
+        Set<String> next = new HashSet<>(tried);   // only after a failure: most connects succeed at once
+        next.add(router.id());
+        attempt(downstream, next, n + 1, promise, f.cause());
       }
     });
   }
