@@ -297,20 +297,30 @@ public final class Relay {
    * {@code ALLOW_HALF_CLOSURE=true}, {@code AUTO_READ=false}, the downstream's write-buffer water marks, and a no-op
    * handler (replace it to add e.g. an {@code SslHandler}; the relay handler is added last by {@link #start}).
    */
-  @SuppressWarnings("unchecked")
   public static Bootstrap upstreamBootstrap(Channel downstream) {
-    io.netty.channel.ChannelFactory<? extends Channel> channels =
-        downstream instanceof io.netty.channel.epoll.EpollSocketChannel && EpollTransport.usable()
-            ? EpollTransport.channelFactory()
-            : new ReflectiveChannelFactory<>((Class<? extends Channel>) downstream.getClass());
     return new Bootstrap()
         .group(downstream.eventLoop())
-        .channelFactory(channels)
+        .channelFactory(UPSTREAM_CHANNELS.get(downstream.getClass()))
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, downstream.config().getWriteBufferWaterMark())
         .handler(NoopHandler.INSTANCE);
   }
+
+  /**
+   * Upstream channel factories by downstream channel class, made once per class (a {@link ReflectiveChannelFactory}
+   * looks its constructor up when created): epoll sockets with the {@link EpollTransport} fix, else the same class.
+   */
+  private static final ClassValue<io.netty.channel.ChannelFactory<? extends Channel>> UPSTREAM_CHANNELS =
+      new ClassValue<>() {
+        @Override
+        @SuppressWarnings("unchecked")
+        protected io.netty.channel.ChannelFactory<? extends Channel> computeValue(Class<?> type) {
+          return type == io.netty.channel.epoll.EpollSocketChannel.class && EpollTransport.usable()
+              ? EpollTransport.channelFactory()
+              : new ReflectiveChannelFactory<>((Class<? extends Channel>) type);
+        }
+      };
 
   /** The epoll half-close fix of {@link EpollTransport} (a no-op on other transports); on the channel's loop. */
   private static void keepRegistered(Channel ch) {
