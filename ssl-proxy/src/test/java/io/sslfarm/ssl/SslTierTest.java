@@ -235,20 +235,22 @@ class SslTierTest {
   @EnumSource(TlsEngineKind.class)
   void onData_clientThatOnlyHandshakes_opensNoRouterConnection_andIsCounted(TlsEngineKind engine) throws Exception {
     int port = start(direct(engine));
-    int before = fx.router().accepted.get();
-    try (JavaClient c = JavaClient.connect(port, "a.example", "TLSv1.3", List.of("http/1.1"), null)) {
-      Thread.sleep(300); // time for a router connect, were one made
-      assertThat(fx.router().accepted.get()).isEqualTo(before);
-      assertThat(fx.tiers().get(0).activeConnections()).isEqualTo(1);
-    }
     SslMetrics m = fx.tiers().get(0).metrics();
+    int before = fx.router().accepted.get();
+    double handshakes = m.handshakes("full") + m.handshakes("resumed");
+    try (JavaClient silent = JavaClient.connect(port, "a.example", "TLSv1.3", List.of("http/1.1"), null)) {
+      // the tier finished this handshake: a connect on handshake would have started right then
+      await().atMost(Duration.ofSeconds(2)).until(() -> m.handshakes("full") + m.handshakes("resumed") > handshakes);
+      assertThat(fx.tiers().get(0).activeConnections()).isEqualTo(1);
+      // A client that speaks, after it, is relayed on one router connection. The router accepts in order, so by the
+      // time this answer is back a router connection of the silent client would have been accepted as well.
+      try (JavaClient speaking = JavaClient.connect(port, "a.example", "TLSv1.3", List.of("http/1.1"), null)) {
+        assertThat(speaking.request("GET / HTTP/1.1\r\n\r\n")).contains("router=router-1");
+      }
+      assertThat(fx.router().accepted.get()).isEqualTo(before + 1);
+    }
     await().atMost(Duration.ofSeconds(2)).until(() -> m.unusedCount("client_closed") == 1);
     await().atMost(Duration.ofSeconds(2)).until(() -> fx.tiers().get(0).activeConnections() == 0);
-    assertThat(fx.router().accepted.get()).isEqualTo(before);
-    // The next client that speaks is relayed as always, on one router connection.
-    try (JavaClient c = JavaClient.connect(port, "a.example", "TLSv1.3", List.of("http/1.1"), null)) {
-      assertThat(c.request("GET / HTTP/1.1\r\n\r\n")).contains("router=router-1");
-    }
     assertThat(fx.router().accepted.get()).isEqualTo(before + 1);
   }
 
@@ -291,7 +293,12 @@ class SslTierTest {
     SslTier t = fx.start(direct(TlsEngineKind.CONSCRYPT));
     try (JavaClient fresh = JavaClient.connect(t.boundPort(), "a.example", "TLSv1.3", List.of("http/1.1"), null)) {
       t.stopAccepting().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-      Thread.sleep(200); // a client slow to send its request, still well within the grace
+      // stopAccepting queued the drain's check on each connection's event loop: once every loop ran a task queued
+      // after it, the check has seen this connection silent, and only the grace keeps it open
+      for (io.netty.util.concurrent.EventExecutor loop
+          : ((io.vertx.core.internal.VertxInternal) fx.vertx()).nettyEventLoopGroup()) {
+        loop.submit(() -> { }).get(5, TimeUnit.SECONDS);
+      }
       assertThat(fresh.request("GET / HTTP/1.1\r\n\r\n")).contains("router=router-1");
     }
     assertThat(t.metrics().unusedCount("drain")).isZero();

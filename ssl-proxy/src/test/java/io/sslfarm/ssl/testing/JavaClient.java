@@ -12,7 +12,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * A JDK (SunJSSE) TLS client: optional raw bytes first (a PROXY header), then TLS with SNI and ALPN. Trusts any
@@ -35,20 +34,7 @@ public final class JavaClient implements AutoCloseable {
       raw.getOutputStream().flush();
     }
     SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, new TrustManager[] {new X509TrustManager() {
-      @Override
-      public void checkClientTrusted(X509Certificate[] c, String a) {
-      }
-
-      @Override
-      public void checkServerTrusted(X509Certificate[] c, String a) {
-      }
-
-      @Override
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    }}, null);
+    ctx.init(null, new TrustManager[] {TrustAll.INSTANCE}, null);
     SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, "127.0.0.1", port, true);
     SSLParameters p = s.getSSLParameters();
     if (serverName != null) {

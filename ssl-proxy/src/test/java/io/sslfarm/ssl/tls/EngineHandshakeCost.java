@@ -4,17 +4,16 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ReferenceCounted;
 import io.sslfarm.ssl.SslOptions;
 import io.sslfarm.ssl.testing.TestCertificates;
+import io.sslfarm.ssl.testing.TrustAll;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * The server side of a TLS handshake without sockets: what one handshake costs the engine itself (its CPU time in the
@@ -51,7 +50,7 @@ public final class EngineHandshakeCost {
     this.clientProtocol = clientProtocol;
     this.resume = resume;
     this.client = SSLContext.getInstance("TLS", org.conscrypt.Conscrypt.newProvider());
-    client.init(null, new TrustManager[] {new TrustAll()}, null);
+    client.init(null, new TrustManager[] {TrustAll.INSTANCE}, null);
   }
 
   public static void main(String[] args) throws Exception {
@@ -206,20 +205,5 @@ public final class EngineHandshakeCost {
       MX.getCurrentThreadCpuTime();
     }
     return (MX.getCurrentThreadCpuTime() - t0) / (double) k;
-  }
-
-  private static final class TrustAll implements X509TrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }
