@@ -137,7 +137,7 @@ class FarmScenariosIT {
   @Order(1)
   void scaleOut_newSslNodeReceivesConnectionsWithin5s() {
     LoadRun load = load(List.of(), 120_000);
-    DockerFarm.sleep(3000);
+    load.awaitCompleted(0, 100, Duration.ofSeconds(60));
     long t0 = System.nanoTime();
     farm.start(farm.ssl("ssl3"));
     farm.awaitReady(Duration.ofSeconds(60), "ssl3");
@@ -148,7 +148,7 @@ class FarmScenariosIT {
     await("ssl3 picked by an edge").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))
         .until(() -> edges.stream().mapToDouble(e -> picks(e, "ssl3")).sum() > 0);
     long firstConn = ms(ready);
-    DockerFarm.sleep(2000);
+    load.awaitCompleted(load.now(), 100, Duration.ofSeconds(60));
     List<LoadRun.Outcome> out = load.finish();
     double ssl3 = edges.stream().mapToDouble(e -> picks(e, "ssl3")).sum();
     result("scale_out_start_to_ready_ms", startToReady);
@@ -197,11 +197,12 @@ class FarmScenariosIT {
   @Order(3)
   void killSslNodeUnderLoad_noNewConnectionFailsAfter1s_resumptionWorksOnOthers() {
     LoadRun load = load(List.of(), 120_000);
-    DockerFarm.sleep(3000);
+    load.awaitCompleted(0, 100, Duration.ofSeconds(60));
     long killAt = load.now();
     farm.kill("ssl1");
     sslNodes.remove("ssl1");
-    DockerFarm.sleep(8000);
+    // the promise is about new connections from 1 s after the kill on: enough of them to mean something
+    load.awaitCompleted(killAt + 1000, 250, Duration.ofSeconds(90));
     List<LoadRun.Outcome> out = load.finish();
     List<LoadRun.Outcome> after = out.stream().filter(o -> o.startMs() >= killAt).toList();
     long failedAfter1s = after.stream().filter(o -> !o.ok() && o.startMs() > killAt + 1000).count();
@@ -244,10 +245,10 @@ class FarmScenariosIT {
     }
     assertThat(perBackend).as("sessions spread over both backends").hasSize(2);
     LoadRun load = load(sessions, 120_000);
-    DockerFarm.sleep(3000);
+    load.awaitCompleted(0, 100, Duration.ofSeconds(60));
     long killAt = load.now();
     farm.kill("router1");
-    DockerFarm.sleep(8000);
+    load.awaitCompleted(killAt + 1000, 250, Duration.ofSeconds(90));
     List<LoadRun.Outcome> out = load.finish();
     List<LoadRun.Outcome> after = out.stream().filter(o -> o.startMs() >= killAt).toList();
     java.util.Set<Integer> lost = new java.util.TreeSet<>();
@@ -284,7 +285,7 @@ class FarmScenariosIT {
     List<String> order = new ArrayList<>(sslNodes);
     order.addAll(List.of("router1", "router2", "edge1", "edge2"));
     LoadRun load = load(List.of(), 600_000);
-    DockerFarm.sleep(2000);
+    load.awaitCompleted(0, 100, Duration.ofSeconds(60));
     long t0 = System.nanoTime();
     for (String n : order) {
       long s = System.nanoTime();
@@ -295,7 +296,7 @@ class FarmScenariosIT {
       result("rolling_" + n + "_stop_ms", drained);
       result("rolling_" + n + "_cycle_ms", ms(s));
     }
-    DockerFarm.sleep(2000);
+    load.awaitCompleted(load.now(), 100, Duration.ofSeconds(60));   // the farm, whole again, under load
     List<LoadRun.Outcome> out = load.finish();
     result("rolling_restart_nodes", order.size());
     result("rolling_restart_total_ms", ms(t0));

@@ -40,11 +40,12 @@ final class LoadRun implements AutoCloseable {
   private final AtomicInteger issued = new AtomicInteger();
   private final AtomicInteger retriedBeforeResponse = new AtomicInteger();
 
+  private final List<Thread> threads = new ArrayList<>();
+
   /** GETs retried once because their connection closed before any response byte (see {@link #loop}). */
   int retriedBeforeResponse() {
     return retriedBeforeResponse.get();
   }
-  private final List<Thread> threads = new ArrayList<>();
 
   LoadRun(HttpsClient client, Supplier<List<Integer>> edgePorts, List<Session> sessions, int threads, long pauseMs,
           int maxRequests, long maxMillis) {
@@ -60,6 +61,21 @@ final class LoadRun implements AutoCloseable {
       this.threads.add(t);
     }
     this.threads.forEach(Thread::start);
+  }
+
+  /**
+   * Waits until at least {@code n} requests that started at or after {@code sinceMs} (see {@link #now}) have an
+   * outcome: a phase of the load measured by its size, not by a clock that a busy machine stretches.
+   */
+  void awaitCompleted(long sinceMs, int n, java.time.Duration atMost) {
+    org.awaitility.Awaitility.await(n + " requests from " + sinceMs + " ms").atMost(atMost)
+        .pollInterval(java.time.Duration.ofMillis(50)).until(() -> completedSince(sinceMs) >= n);
+  }
+
+  private long completedSince(long sinceMs) {
+    synchronized (outcomes) {
+      return outcomes.stream().filter(o -> o.startMs() >= sinceMs).count();
+    }
   }
 
   /** Milliseconds since this run started (the time base of every {@link Outcome}). */
