@@ -14,6 +14,7 @@ import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -38,6 +39,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
  */
 final class TestTlsServer implements HandshakeCounter, AutoCloseable {
 
+    /** The self-signed certificate served, or null when the server was given a CA-issued chain. */
     final SelfSignedCert cert;
     private final SSLServerSocket server;
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
@@ -61,13 +63,33 @@ final class TestTlsServer implements HandshakeCounter, AutoCloseable {
     volatile long delayMillis;
     private final java.util.Set<Socket> open = ConcurrentHashMap.newKeySet();
 
+    /** Serves a fresh self-signed certificate for localhost (trust it with {@link #writeCa}). */
     TestTlsServer(String[] backendIds, boolean idInHeader, String... protocols) throws Exception {
+        this(SelfSignedCert.generate("localhost"), null, null, backendIds, idInHeader, protocols);
+    }
+
+    /**
+     * Serves {@code chain} (leaf first, e.g. issued by a {@code DevCa}) with {@code key}: the client must trust the
+     * issuing CA, not the leaf itself, which is what {@code sslfarm up}'s farm looks like to {@code --cacert}.
+     */
+    TestTlsServer(List<X509Certificate> chain, PrivateKey key, String[] backendIds, boolean idInHeader,
+            String... protocols) throws Exception {
+        this(null, chain, key, backendIds, idInHeader, protocols);
+    }
+
+    private TestTlsServer(SelfSignedCert selfSigned, List<X509Certificate> chain, PrivateKey key, String[] backendIds,
+            boolean idInHeader, String... protocols) throws Exception {
         this.backendIds = backendIds;
         this.idInHeader = idInHeader;
-        cert = SelfSignedCert.generate("localhost");
+        cert = selfSigned;
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        ks.setKeyEntry("k", cert.keyPair().getPrivate(), new char[0], new X509Certificate[] {cert.certificate()});
+        if (selfSigned != null) {
+            ks.setKeyEntry("k", selfSigned.keyPair().getPrivate(), new char[0],
+                    new X509Certificate[] {selfSigned.certificate()});
+        } else {
+            ks.setKeyEntry("k", key, new char[0], chain.toArray(new X509Certificate[0]));
+        }
         KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
         kmf.init(ks, new char[0]);
         X509ExtendedKeyManager km = new CountingKeyManager((X509ExtendedKeyManager) kmf.getKeyManagers()[0]);
@@ -89,6 +111,7 @@ final class TestTlsServer implements HandshakeCounter, AutoCloseable {
     }
 
     Path writeCa(Path dir) throws Exception {
+        if (cert == null) throw new IllegalStateException("serving a CA-issued chain: trust its CA, not the leaf");
         cert.writeTo(dir);
         return dir.resolve("cert.pem");
     }

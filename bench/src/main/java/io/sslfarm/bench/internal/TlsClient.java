@@ -36,7 +36,11 @@ import org.conscrypt.Conscrypt;
  */
 public final class TlsClient {
 
-    private static final Provider CONSCRYPT = Conscrypt.newProvider();
+    /**
+     * Also provides Conscrypt's {@link TrustManagerFactory} ("PKIX"), which {@code --cacert} needs with this provider:
+     * see {@link #trustManagerFor}.
+     */
+    private static final Provider CONSCRYPT = Conscrypt.newProviderBuilder().provideTrustManager(true).build();
     private static final String[] ALPN = {"http/1.1"};
 
     private final BenchOptions options;
@@ -47,7 +51,8 @@ public final class TlsClient {
 
     public TlsClient(BenchOptions options) throws GeneralSecurityException, IOException {
         this.options = options;
-        this.delegate = options.isInsecure() || options.getCaCert() == null ? null : trustManagerFor(options.getCaCert());
+        this.delegate = options.isInsecure() || options.getCaCert() == null ? null
+                : trustManagerFor(options.getCaCert(), options.getProvider());
         this.recording = new RecordingTrustManager();
         this.protocols = options.getTlsVersion() == null ? new String[] {"TLSv1.3", "TLSv1.2"}
                 : new String[] {"TLSv" + options.getTlsVersion()};
@@ -118,7 +123,19 @@ public final class TlsClient {
         }
     }
 
-    private static X509ExtendedTrustManager trustManagerFor(Path pem) throws GeneralSecurityException, IOException {
+    /**
+     * A trust manager for the CA certificates in {@code pem}, from the same provider as the client's TLS engine.
+     *
+     * <p>It must come from that provider because the {@code authType} a TLS 1.3 handshake passes to
+     * {@code checkServerTrusted} is not standardised: BoringSSL, and so Conscrypt, passes "GENERIC", SunJSSE
+     * "UNKNOWN". SunJSSE's PKIX trust manager picks the key usage it requires of a CA-issued leaf from a fixed list of
+     * auth types and throws "Unknown authType: GENERIC" for Conscrypt's (google/conscrypt#1033; a leaf that is itself
+     * the trust anchor skips that check, which is why a self-signed {@code --cacert} worked). Conscrypt's own
+     * TrustManagerImpl accepts it and, like SunJSSE's, verifies the host name (against the SNI name the socket was
+     * created with) when the socket's endpoint identification algorithm is "HTTPS", which {@link #connect} sets.
+     */
+    static X509ExtendedTrustManager trustManagerFor(Path pem, BenchOptions.Provider provider)
+            throws GeneralSecurityException, IOException {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         Collection<? extends java.security.cert.Certificate> certs;
@@ -128,7 +145,9 @@ public final class TlsClient {
         if (certs.isEmpty()) throw new CertificateException("cacert: no certificate in " + pem);
         int i = 0;
         for (java.security.cert.Certificate c : certs) ks.setCertificateEntry("ca" + i++, c);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        TrustManagerFactory tmf = provider == BenchOptions.Provider.CONSCRYPT
+                ? TrustManagerFactory.getInstance("PKIX", CONSCRYPT)
+                : TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
         for (TrustManager tm : tmf.getTrustManagers()) {
             if (tm instanceof X509ExtendedTrustManager x) return x;
