@@ -147,7 +147,10 @@ public final class HazelcastFarmCluster implements FarmCluster {
     cfg.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
     cfg.setProperty("hazelcast.partition.count", "71");
     if (o.host() != null && !o.host().isBlank() && !"0.0.0.0".equals(o.host())) {
+      // localAddress alone only picks the address advertised to other members; the server socket would still be
+      // bound to 0.0.0.0 (hazelcast.socket.bind.any defaults to true). Bind to exactly cluster.host.
       cfg.setProperty("hazelcast.local.localAddress", o.host());
+      cfg.setProperty("hazelcast.socket.bind.any", "false");
     }
     NetworkConfig net = cfg.getNetworkConfig();
     net.setPort(o.port()).setPortAutoIncrement(true).setPortCount(100);
