@@ -23,6 +23,13 @@ public final class CertificateRejectedException extends CertificateException {
     KEY_SIZE,
     /** The private key is not the leaf certificate's. */
     KEY_MISMATCH,
+    /** A chain of more certificates than {@code PemCodec.MAX_CHAIN_LENGTH}. */
+    CHAIN_TOO_LONG,
+    /**
+     * An encrypted key whose key derivation is costlier than the farm's bounds (PBKDF2 / PKCS#12 iterations, scrypt
+     * N·r·p and memory): decrypting it would hold a thread or the heap for as long as the uploader chose.
+     */
+    KDF_TOO_COSTLY,
     /** The chain is not leaf first with each certificate signed by the next. */
     CHAIN_ORDER,
     /** A certificate of the chain is past its notAfter. */

@@ -30,7 +30,13 @@ public final class CertsOptions {
       DEFAULT_DEV_CA_DIR, "directory of the development CA (ca.pem, ca.key) used by `certs gen`; empty ="
           + " <node.data-dir>/dev-ca");
 
-  public static final List<ConfigKey<?>> KEYS = List.of(DEFAULT_ID, EXPIRY_WARNING_DAYS, DEV_CA_DIR);
+  /** Default of {@code certs.dev-ca-enabled}: false, the admin API issues no certificate. */
+  public static final boolean DEFAULT_DEV_CA_ENABLED = false;
+  public static final ConfigKey<Boolean> DEV_CA_ENABLED = ConfigKey.of("certs.dev-ca-enabled", ConfigTypes.BOOLEAN,
+      DEFAULT_DEV_CA_ENABLED, "let POST /api/certs/generate (`certs gen` without --out) issue certificates for any"
+          + " name from this node's dev CA; for trying the farm only (`sslfarm up` turns it on); false = refused (403)");
+
+  public static final List<ConfigKey<?>> KEYS = List.of(DEFAULT_ID, EXPIRY_WARNING_DAYS, DEV_CA_DIR, DEV_CA_ENABLED);
 
   private String defaultId = DEFAULT_DEFAULT_ID;
   private int expiryWarningDays = DEFAULT_EXPIRY_WARNING_DAYS;

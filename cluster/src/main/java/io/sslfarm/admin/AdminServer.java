@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
  *   *   /api/...        bearer token required (401 without or with a wrong one); JSON in and out
  * </pre>
  *
+ * Errors are {@code {"error": message}}. A 5xx from an unexpected failure carries no exception text, only
+ * {@code {"error": "internal error (id …)", "errorId": …}}; the log line with the stack trace has the same id.
+ *
  * Handlers run on the server's event loop and must not block.
  */
 public final class AdminServer implements AdminRoutes {
@@ -180,12 +183,28 @@ public final class AdminServer implements AdminRoutes {
               : e instanceof IllegalArgumentException ? 400 : 500;
           if (status >= 500) {
             metrics.adminError();
-            log.warn("admin {} {} failed", req.method(), path, e);
+          }
+          if (status >= 500 && !(e instanceof AdminException)) {
+            // an unexpected failure: its message may name files, addresses or cluster internals. The client gets an
+            // id to quote; the detail goes to the log under that id.
+            String id = errorId();
+            log.warn("admin {} {} failed, error id {}", req.method(), path, id, e);
+            reply(req, status, "application/json", AdminResponse.json(status, new io.vertx.core.json.JsonObject()
+                .put("error", "internal error (id " + id + ")").put("errorId", id)).body());
+            return;
+          }
+          if (status >= 500) {
+            log.warn("admin {} {} failed: {}", req.method(), path, e.getMessage());
           }
           reply(req, status, "application/json", AdminResponse.error(status, String.valueOf(e.getMessage())).body());
         }
       });
     });
+  }
+
+  /** 12 hex digits: enough to find one log line, nothing guessable about the node. */
+  private static String errorId() {
+    return String.format("%012x", java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffff_ffff_ffffL);
   }
 
   private boolean authorized(String header) {

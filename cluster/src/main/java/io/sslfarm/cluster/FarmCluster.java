@@ -36,6 +36,14 @@ public interface FarmCluster extends AutoCloseable {
   /** A named session table with the given idle TTL (the first caller's TTL wins for the map's config). */
   SessionTable sessionTable(String name, Duration idleTtl);
 
+  /**
+   * Cluster values this member refused to read since it started: values of a class the deserialization filter does not
+   * allow, or of the wrong type (a rogue writer). Such an entry is treated as absent.
+   */
+  default long rejectedValues() {
+    return 0;
+  }
+
   /** Leaves the cluster. */
   CompletionStage<Void> shutdown();
 

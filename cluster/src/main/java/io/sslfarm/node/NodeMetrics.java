@@ -1,6 +1,7 @@
 package io.sslfarm.node;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -22,6 +23,8 @@ import java.util.function.Supplier;
  *   <li>{@code sslfarm.admin.requests{result=ok|unauthorized|error}}</li>
  *   <li>{@code sslfarm.node.info{role, node}} (always 1)</li>
  *   <li>{@code sslfarm.cluster.members}, {@code sslfarm.node.active.connections}, {@code sslfarm.node.draining}</li>
+ *   <li>{@code sslfarm.cluster.values.rejected} (counter): cluster values this member refused to read (a class the
+ *       deserialization filter does not allow, or the wrong type: a rogue writer)</li>
  * </ul>
  */
 public final class NodeMetrics {
@@ -78,6 +81,10 @@ public final class NodeMetrics {
       FarmCluster c = cluster.get();
       return c == null ? 0 : c.memberCount();
     }).description("members in the cluster as seen by this node").register(registry);
+    FunctionCounter.builder("sslfarm.cluster.values.rejected", cluster, c -> {
+      FarmCluster fc = c.get();
+      return fc == null ? 0 : fc.rejectedValues();
+    }).description("cluster values this member refused to read (disallowed class or wrong type)").register(registry);
     Gauge.builder("sslfarm.node.active.connections", () -> active.get())
         .description("open downstream connections of this node's tier").register(registry);
     Gauge.builder("sslfarm.node.draining", () -> draining.get() ? 1 : 0)

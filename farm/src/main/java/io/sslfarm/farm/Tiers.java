@@ -65,7 +65,9 @@ public final class Tiers {
         CertificateService service = new CertificateService(ctx.cluster().certificates(), ctx.cluster().nodes(),
             ctx.sealer(), ctx.config().get(CertsOptions.EXPIRY_WARNING_DAYS), new CertsMetrics(ctx.meterRegistry()));
         String caDir = ctx.config().get(CertsOptions.DEV_CA_DIR);
-        Path devCa = caDir.isBlank() ? ctx.dataDir().resolve("dev-ca") : Path.of(caDir);
+        // the dev CA issues any name: only on nodes that run for trying the farm (certs.dev-ca-enabled)
+        Path devCa = !ctx.config().get(CertsOptions.DEV_CA_ENABLED) ? null
+            : caDir.isBlank() ? ctx.dataDir().resolve("dev-ca") : Path.of(caDir);
         CertsAdminApi.register(ctx.admin(), service, ctx.vertx(), devCa, null);
       }
       return delegate.start(ctx);

@@ -27,8 +27,14 @@ public final class RouterErrors {
 
   /** Why the router answered by itself. */
   public enum Reason {
-    /** Unparseable request line or header line (including bare CR / LF inside a header, obs-fold, NUL). */
+    /** Unparseable request line or header line (including bare CR / LF inside a header, NUL). */
     BAD_REQUEST(400, "bad request", true),
+    /**
+     * A header line continued on the next line by SP or HTAB (obs-fold, RFC 9112 §5.2), or whitespace between the
+     * request line and the first header: rejected, never unfolded and forwarded (as nginx does), since a proxy and a
+     * backend that unfold differently disagree on the headers.
+     */
+    OBS_FOLD(400, "obs-fold in request header", true),
     /** Content-Length together with Transfer-Encoding (RFC 9112 §6.1: a smuggling vector). */
     CONTENT_LENGTH_WITH_TRANSFER_ENCODING(400, "content-length with transfer-encoding", true),
     /** Duplicate, conflicting, negative or non-numeric Content-Length. */

@@ -41,6 +41,7 @@ import java.util.concurrent.CompletionStage;
  * DELETE /api/certs/:id         200 {"id", "removed": true}                       404 {"error"}
  * POST   /api/certs/generate    {"names": [..], "id"?, "keyType"? ("ec-p256"), "validityDays"? (397)}
  *                               201 like POST /api/certs + "caPem" (the dev CA to trust)   400 {"error"}
+ *                               403 {"error"} unless the node runs with certs.dev-ca-enabled (any name is issued)
  *
  * summary = {"id", "names": [], "subject", "issuer", "keyType", "notBefore", "notAfter" (ISO-8601 UTC), "daysLeft",
  *            "fingerprint" (SHA-256 hex), "version", "servedBy": [SSL node ids], "openError"? (this node could not
@@ -63,7 +64,7 @@ public final class CertsAdminApi {
   private volatile DevCa devCa;
 
   /**
-   * @param devCaDir directory of this node's dev CA (created on first generate); null disables generate (501)
+   * @param devCaDir directory of this node's dev CA (created on first generate); null disables generate (403)
    * @param watcher  this node's watcher, to report certificates it cannot open; null on nodes that serve none
    */
   public CertsAdminApi(CertificateService service, Vertx vertx, Path devCaDir, CertificateWatcher watcher) {
@@ -126,7 +127,9 @@ public final class CertsAdminApi {
 
   Future<AdminResponse> generate(AdminRequest req) {
     if (devCaDir == null) {
-      return Future.succeededFuture(AdminResponse.error(501, "certificate generation is not enabled on this node"));
+      return Future.succeededFuture(AdminResponse.error(403, "certificate generation with the dev CA is disabled on"
+          + " this node (certs.dev-ca-enabled: false; `sslfarm up` enables it); add a CA-issued certificate with"
+          + " `certs add`, or issue one locally with `certs gen --out DIR`"));
     }
     JsonObject body = req.json();
     List<String> names = names(body);

@@ -54,6 +54,14 @@ public final class PemCodec {
   /** RSA modulus bounds: below 2048 is weak, above 4096 makes full handshakes too expensive for a farm node. */
   public static final int MIN_RSA_BITS = 2048;
   public static final int MAX_RSA_BITS = 4096;
+  /** Most certificates in a chain upload (leaf + intermediates; public CAs use 2–4). */
+  public static final int MAX_CHAIN_LENGTH = 10;
+  /** Most PBKDF2 (and PKCS#12 PBE) iterations of an encrypted key: about a second of one core at the bound. */
+  public static final int MAX_PBKDF2_ITERATIONS = 1_000_000;
+  /** Most memory scrypt may need to decrypt a key (128·N·r bytes). */
+  public static final long MAX_SCRYPT_MEMORY = 64L << 20;
+  /** Most scrypt work (N·r·p). */
+  public static final long MAX_SCRYPT_WORK = 1L << 24;
 
   private static final BouncyCastleProvider BC = new BouncyCastleProvider();
   private static final Map<ASN1ObjectIdentifier, String> SUPPORTED_CURVES = Map.of(
@@ -88,6 +96,10 @@ public final class PemCodec {
         Object o = readNext(parser, "certificate chain", n);
         if (o == null) {
           break;
+        }
+        if (n > MAX_CHAIN_LENGTH) {
+          throw new CertificateRejectedException(Reason.CHAIN_TOO_LONG, "certificate chain: more than "
+              + MAX_CHAIN_LENGTH + " certificates (send the leaf and its intermediates, not a trust store)");
         }
         if (o instanceof X509CertificateHolder holder) {
           try {
@@ -250,6 +262,7 @@ public final class PemCodec {
     }
     if (o instanceof PKCS8EncryptedPrivateKeyInfo enc) {
       char[] pass = requirePassphrase(passphrase);
+      checkKdfCost(enc.getEncryptionAlgorithm());
       try {
         return enc.decryptPrivateKeyInfo(new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(pass));
       } catch (Exception e) {
@@ -270,6 +283,55 @@ public final class PemCodec {
       }
     }
     return null;
+  }
+
+  /**
+   * Refuses a key derivation costlier than the bounds, before any of it runs: the uploader chooses the cost, and an
+   * unbounded one holds a worker thread (PBKDF2, PKCS#12 iterations) or the heap (scrypt) as long as it likes.
+   */
+  private static void checkKdfCost(org.bouncycastle.asn1.x509.AlgorithmIdentifier alg)
+      throws CertificateRejectedException {
+    try {
+      org.bouncycastle.asn1.ASN1ObjectIdentifier oid = alg.getAlgorithm();
+      if (org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_PBES2.equals(oid)) {
+        var kdf = org.bouncycastle.asn1.pkcs.PBES2Parameters.getInstance(alg.getParameters()).getKeyDerivationFunc();
+        if (org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_PBKDF2.equals(kdf.getAlgorithm())) {
+          checkIterations("PBKDF2",
+              org.bouncycastle.asn1.pkcs.PBKDF2Params.getInstance(kdf.getParameters()).getIterationCount());
+        } else if (org.bouncycastle.asn1.misc.MiscObjectIdentifiers.id_scrypt.equals(kdf.getAlgorithm())) {
+          var p = org.bouncycastle.asn1.misc.ScryptParams.getInstance(kdf.getParameters());
+          java.math.BigInteger n = p.getCostParameter();
+          java.math.BigInteger r = p.getBlockSize();
+          java.math.BigInteger par = p.getParallelizationParameter();
+          java.math.BigInteger memory = n.multiply(r).shiftLeft(7); // 128 · N · r bytes
+          java.math.BigInteger work = n.multiply(r).multiply(par);
+          if (memory.compareTo(java.math.BigInteger.valueOf(MAX_SCRYPT_MEMORY)) > 0
+              || work.compareTo(java.math.BigInteger.valueOf(MAX_SCRYPT_WORK)) > 0) {
+            throw new CertificateRejectedException(Reason.KDF_TOO_COSTLY, "private key: scrypt N=" + n + " r=" + r
+                + " p=" + par + " needs " + memory.shiftRight(20) + " MiB and N·r·p=" + work + "; the limits are "
+                + (MAX_SCRYPT_MEMORY >> 20) + " MiB and " + MAX_SCRYPT_WORK + " (re-encrypt the key with lower"
+                + " scrypt parameters, e.g. openssl's defaults N=16384 r=8 p=1)");
+          }
+        }
+      } else if (oid.getId().startsWith(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.pkcs_12PbeIds.getId() + ".")
+          || oid.getId().startsWith("1.2.840.113549.1.5.")) {
+        // PKCS#12 PBE and PKCS#5 v1 PBES1: (salt, iterations)
+        checkIterations("PBE", org.bouncycastle.asn1.pkcs.PKCS12PBEParams.getInstance(alg.getParameters())
+            .getIterations());
+      }
+    } catch (IllegalArgumentException | ClassCastException e) {
+      throw new CertificateRejectedException(Reason.MALFORMED_PEM,
+          "private key: the encryption parameters of the encrypted private key are malformed");
+    }
+  }
+
+  private static void checkIterations(String kdf, java.math.BigInteger iterations)
+      throws CertificateRejectedException {
+    if (iterations.compareTo(java.math.BigInteger.valueOf(MAX_PBKDF2_ITERATIONS)) > 0) {
+      throw new CertificateRejectedException(Reason.KDF_TOO_COSTLY, "private key: " + kdf + " iteration count "
+          + iterations + " is above the limit of " + MAX_PBKDF2_ITERATIONS + " (re-encrypt the key with fewer"
+          + " iterations, or upload it unencrypted over a trusted channel)");
+    }
   }
 
   private static char[] requirePassphrase(char[] passphrase) throws CertificateRejectedException {

@@ -156,6 +156,54 @@ class PemCodecTest {
         "private key: EC key without a named curve");
   }
 
+  /** An ENCRYPTED PRIVATE KEY block with the given PBES2 key derivation; the ciphertext is never reached. */
+  private static String encryptedKeyPem(org.bouncycastle.asn1.x509.AlgorithmIdentifier kdf) throws Exception {
+    var pbes2 = new org.bouncycastle.asn1.pkcs.PBES2Parameters(
+        new org.bouncycastle.asn1.pkcs.KeyDerivationFunc(kdf.getAlgorithm(), kdf.getParameters()),
+        new org.bouncycastle.asn1.pkcs.EncryptionScheme(org.bouncycastle.asn1.nist.NISTObjectIdentifiers.id_aes256_CBC,
+            new org.bouncycastle.asn1.DEROctetString(new byte[16])));
+    var info = new org.bouncycastle.asn1.pkcs.EncryptedPrivateKeyInfo(new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+        org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_PBES2, pbes2), new byte[64]);
+    return "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(info.getEncoded())
+        + "\n-----END ENCRYPTED PRIVATE KEY-----\n";
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(20)
+  void encryptedKey_pbkdf2IterationsAboveBound_rejectedBeforeDecrypting() throws Exception {
+    var kdf = new org.bouncycastle.asn1.x509.AlgorithmIdentifier(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_PBKDF2,
+        new org.bouncycastle.asn1.pkcs.PBKDF2Params(new byte[16], 50_000_000, 32,
+            new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_hmacWithSHA256,
+                org.bouncycastle.asn1.DERNull.INSTANCE)));
+    String pem = encryptedKeyPem(kdf);
+    long t0 = System.nanoTime();
+    assertRejected(() -> PemCodec.readPrivateKey(pem, "pw".toCharArray()), Reason.KDF_TOO_COSTLY,
+        "private key: PBKDF2 iteration count 50000000 is above the limit of " + PemCodec.MAX_PBKDF2_ITERATIONS);
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("ms spent").isLessThan(2000);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(20)
+  void encryptedKey_scryptCostAboveBound_rejectedBeforeDecrypting() throws Exception {
+    var kdf = new org.bouncycastle.asn1.x509.AlgorithmIdentifier(org.bouncycastle.asn1.misc.MiscObjectIdentifiers.id_scrypt,
+        new org.bouncycastle.asn1.misc.ScryptParams(new byte[16], 1 << 20, 8, 1, 32));
+    String pem = encryptedKeyPem(kdf);
+    assertRejected(() -> PemCodec.readPrivateKey(pem, "pw".toCharArray()), Reason.KDF_TOO_COSTLY,
+        "private key: scrypt N=1048576 r=8 p=1 needs 1024 MiB");
+  }
+
+  @Test
+  void chainLongerThanBound_rejectedNamingTheLimit() throws Exception {
+    String one = io.sslfarm.certs.gen.SelfSigned.generate(java.util.List.of("a.test"),
+        java.time.Duration.ofDays(30), io.sslfarm.certs.gen.KeyType.EC_P256).chainPem();
+    String pem = one.repeat(PemCodec.MAX_CHAIN_LENGTH + 1);
+    assertRejected(() -> PemCodec.readChain(pem), Reason.CHAIN_TOO_LONG,
+        "certificate chain: more than " + PemCodec.MAX_CHAIN_LENGTH + " certificates");
+    assertThat(PemCodec.readChain(one.repeat(PemCodec.MAX_CHAIN_LENGTH))).hasSize(PemCodec.MAX_CHAIN_LENGTH);
+  }
+
   @Test
   void encryptedKey_wrongPassphrase_rejected() throws Exception {
     openssl().run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes-256-cbc", "-pass",

@@ -17,10 +17,10 @@ final class HazelcastCertificateTable implements CertificateTable {
   private final ExecutorService io;
   private final MapMirror<CertificateRecord> mirror;
 
-  HazelcastCertificateTable(HazelcastInstance hz, ExecutorService io) {
+  HazelcastCertificateTable(HazelcastInstance hz, ExecutorService io, RejectedValues rejected) {
     this.map = hz.getMap(HazelcastFarmCluster.CERTS);
     this.io = io;
-    this.mirror = new MapMirror<>(map, json -> CertificateRecord.fromJson(new JsonObject(json)));
+    this.mirror = new MapMirror<>(map, json -> CertificateRecord.fromJson(new JsonObject(json)), rejected);
   }
 
   @Override

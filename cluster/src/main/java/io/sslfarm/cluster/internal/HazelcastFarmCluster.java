@@ -65,6 +65,7 @@ public final class HazelcastFarmCluster implements FarmCluster {
   private final HazelcastCertificateTable certificates;
   private final HazelcastTicketKeyHolder ticketKeys;
   private final HazelcastLeadership leadership;
+  private final RejectedValues rejected = new RejectedValues();
   private final Map<String, HazelcastSessionTable> sessionTables = new ConcurrentHashMap<>();
   private volatile boolean running = true;
 
@@ -75,10 +76,10 @@ public final class HazelcastFarmCluster implements FarmCluster {
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("sslfarm-cluster-timer"));
     boolean client = options.mode() == ClusterOptions.Mode.CLIENT;
     this.leadership = new HazelcastLeadership(hz, client, memberId(), scheduler);
-    this.nodes = new HazelcastNodeDirectory(hz, io, scheduler, client, leadership);
+    this.nodes = new HazelcastNodeDirectory(hz, io, scheduler, client, leadership, rejected);
     this.config = new HazelcastConfigFeed(hz, io);
-    this.certificates = new HazelcastCertificateTable(hz, io);
-    this.ticketKeys = new HazelcastTicketKeyHolder(hz, io);
+    this.certificates = new HazelcastCertificateTable(hz, io, rejected);
+    this.ticketKeys = new HazelcastTicketKeyHolder(hz, io, rejected);
     if (!client) {
       hz.getCluster().addMembershipListener(new MembershipListener() {
         @Override
@@ -135,6 +136,7 @@ public final class HazelcastFarmCluster implements FarmCluster {
     Config cfg = new Config();
     cfg.setClusterName(o.name());
     cfg.setInstanceName("sslfarm-" + java.util.UUID.randomUUID());
+    cfg.getSerializationConfig().setJavaSerializationFilterConfig(DeserializationFilter.config());
     commonProperties(cfg.getProperties());
     cfg.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(Math.max(1, o.heartbeat().toSeconds())));
     cfg.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(Math.max(2, o.maxNoHeartbeat().toSeconds())));
@@ -147,7 +149,10 @@ public final class HazelcastFarmCluster implements FarmCluster {
     cfg.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
     cfg.setProperty("hazelcast.partition.count", "71");
     if (o.host() != null && !o.host().isBlank() && !"0.0.0.0".equals(o.host())) {
+      // localAddress alone only picks the address advertised to other members; the server socket would still be
+      // bound to 0.0.0.0 (hazelcast.socket.bind.any defaults to true). Bind to exactly cluster.host.
       cfg.setProperty("hazelcast.local.localAddress", o.host());
+      cfg.setProperty("hazelcast.socket.bind.any", "false");
     }
     NetworkConfig net = cfg.getNetworkConfig();
     net.setPort(o.port()).setPortAutoIncrement(true).setPortCount(100);
@@ -177,6 +182,7 @@ public final class HazelcastFarmCluster implements FarmCluster {
   private static HazelcastInstance startClient(ClusterOptions o) {
     ClientConfig cfg = new ClientConfig();
     cfg.setClusterName(o.name());
+    cfg.getSerializationConfig().setJavaSerializationFilterConfig(DeserializationFilter.config());
     commonProperties(cfg.getProperties());
     for (HostPort seed : o.seeds()) {
       cfg.getNetworkConfig().addAddress(seed.toString());
@@ -216,6 +222,11 @@ public final class HazelcastFarmCluster implements FarmCluster {
   /** The members as {@code host:port}, oldest first (for status pages). */
   public java.util.List<String> members() {
     return hz.getCluster().getMembers().stream().map(Member::getAddress).map(Object::toString).toList();
+  }
+
+  @Override
+  public long rejectedValues() {
+    return rejected.count();
   }
 
   @Override

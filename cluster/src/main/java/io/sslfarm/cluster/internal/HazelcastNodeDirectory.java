@@ -50,14 +50,14 @@ final class HazelcastNodeDirectory implements NodeDirectory {
   private final ScheduledFuture<?> maintenance;
 
   HazelcastNodeDirectory(HazelcastInstance hz, ExecutorService io, ScheduledExecutorService scheduler, boolean client,
-                         HazelcastLeadership leadership) {
+                         HazelcastLeadership leadership, RejectedValues rejected) {
     this.hz = hz;
     this.map = hz.getMap(HazelcastFarmCluster.NODES);
     this.load = hz.getMap(HazelcastFarmCluster.NODE_LOAD);
     this.io = io;
     this.client = client;
     this.leadership = leadership;
-    this.mirror = new MapMirror<>(map, json -> NodeInfo.fromJson(new JsonObject(json)));
+    this.mirror = new MapMirror<>(map, json -> NodeInfo.fromJson(new JsonObject(json)), rejected);
     this.maintenance = scheduler.scheduleWithFixedDelay(this::maintain, 3, 3, TimeUnit.SECONDS);
   }
 

@@ -19,10 +19,10 @@ final class HazelcastTicketKeyHolder implements TicketKeyHolder {
   private final ExecutorService io;
   private final MapMirror<SealedTicketKeys> mirror;
 
-  HazelcastTicketKeyHolder(HazelcastInstance hz, ExecutorService io) {
+  HazelcastTicketKeyHolder(HazelcastInstance hz, ExecutorService io, RejectedValues rejected) {
     this.map = hz.getMap(HazelcastFarmCluster.TICKET_KEYS);
     this.io = io;
-    this.mirror = new MapMirror<>(map, json -> SealedTicketKeys.fromJson(new JsonObject(json)));
+    this.mirror = new MapMirror<>(map, json -> SealedTicketKeys.fromJson(new JsonObject(json)), rejected);
   }
 
   @Override

@@ -38,11 +38,13 @@ final class MapMirror<T> {
   private final Function<String, T> decode;
   private final ConcurrentHashMap<String, T> mirror = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<Listener<T>> listeners = new CopyOnWriteArrayList<>();
+  private final RejectedValues rejected;
   private final UUID registration;
 
-  MapMirror(IMap<String, String> map, Function<String, T> decode) {
+  MapMirror(IMap<String, String> map, Function<String, T> decode, RejectedValues rejected) {
     this.map = map;
     this.decode = decode;
+    this.rejected = rejected;
     this.registration = map.addEntryListener(new Events(), true);
     resync();
   }
@@ -63,7 +65,7 @@ final class MapMirror<T> {
   /** Reloads the whole map and applies the differences (blocking: cluster threads only). */
   void resync() {
     Map<String, T> fresh = new HashMap<>();
-    for (Map.Entry<String, String> e : map.entrySet()) {
+    for (Map.Entry<String, String> e : readAll().entrySet()) {
       T v = safeDecode(e.getKey(), e.getValue());
       if (v != null) {
         fresh.put(e.getKey(), v);
@@ -77,6 +79,57 @@ final class MapMirror<T> {
         apply(k, null);
       }
     }
+  }
+
+  /**
+   * The map's entries, without the ones this member refuses to read. One bulk read; if a value in it is refused (the
+   * deserialization filter, or not a String), entry by entry so that the others still load.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Map<String, String> readAll() {
+    IMap raw = map;
+    Map<String, String> out = new HashMap<>();
+    try {
+      for (Object o : raw.entrySet()) {
+        Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+        if (!(e.getKey() instanceof String) || !(e.getValue() instanceof String)) {
+          throw new ClassCastException("not a String entry");
+        }
+        out.put((String) e.getKey(), (String) e.getValue());
+      }
+      return out;
+    } catch (RuntimeException bulk) {
+      out.clear();
+    }
+    for (Object k : raw.keySet()) {
+      try {
+        Object v = raw.get(k);
+        if (k instanceof String key && v instanceof String json) {
+          out.put(key, json);
+        } else if (v != null) {
+          rejected.recordWrongType(map.getName(), k, v);
+        }
+      } catch (RuntimeException e) {
+        rejected.record(map.getName(), k, e);
+      }
+    }
+    return out;
+  }
+
+  /** The event's value, or null (and counted) if this member refuses to read it. */
+  private String value(EntryEvent<String, String> e) {
+    Object v;
+    try {
+      v = ((EntryEvent<?, ?>) e).getValue();
+    } catch (RuntimeException ex) {
+      rejected.record(map.getName(), e.getKey(), ex);
+      return null;
+    }
+    if (v == null || v instanceof String) {
+      return (String) v;
+    }
+    rejected.recordWrongType(map.getName(), e.getKey(), v);
+    return null;
   }
 
   private T safeDecode(String key, String json) {
@@ -120,17 +173,17 @@ final class MapMirror<T> {
     /** After a split heals, the surviving side's entries arrive as merge events. */
     @Override
     public void entryMerged(EntryEvent<String, String> e) {
-      apply(e.getKey(), safeDecode(e.getKey(), e.getValue()));
+      apply(e.getKey(), safeDecode(e.getKey(), value(e)));
     }
 
     @Override
     public void entryAdded(EntryEvent<String, String> e) {
-      apply(e.getKey(), safeDecode(e.getKey(), e.getValue()));
+      apply(e.getKey(), safeDecode(e.getKey(), value(e)));
     }
 
     @Override
     public void entryUpdated(EntryEvent<String, String> e) {
-      apply(e.getKey(), safeDecode(e.getKey(), e.getValue()));
+      apply(e.getKey(), safeDecode(e.getKey(), value(e)));
     }
 
     @Override

@@ -137,6 +137,7 @@ public final class UpCommand implements Callable<Integer> {
     common.put("admin.token-file", tokenFile.toString());
     common.put("node.data-dir", dir.toString());
     common.put("node.drain-timeout", "5s");
+    common.put("certs.dev-ca-enabled", true); // a farm for trying: `certs gen` issues from the dev CA
     common.put("admin.host", host);
 
     Thread hook = new Thread(() -> {

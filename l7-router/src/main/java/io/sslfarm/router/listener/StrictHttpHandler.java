@@ -46,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * Netty 4.2's decoder already fails: Content-Length with Transfer-Encoding (RFC 9112 §6.3, {@code
  * ContentLengthNotAllowedException}), duplicate/invalid Content-Length, bad chunk sizes and terminators, header and
  * line limits, control characters in header names and values. This handler maps those failures to reasons, and adds:
- * Transfer-Encoding other than exactly {@code chunked} (RFC 9112 §6.3 rule 4 for requests), more than one Host or none
+ * obs-fold (RFC 9112 §5.2, which Netty unfolds silently), Transfer-Encoding other than exactly {@code chunked} (RFC 9112
+ * §6.3 rule 4 for requests), more than one Host or none
  * on HTTP/1.1 (RFC 9112 §3.2), Content-Length over the body limit, streamed bodies over the limit, and the header and
  * request timeouts (slowloris).
  *
@@ -88,6 +89,11 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
   private boolean http2;
   /** Buffer index of the first byte that is not the preface's, in the read where it came; -1 before. */
   private int firstMismatch = -1;
+  /** The previous read ended with the LF of a non-empty line (an obs-fold may start the next read). */
+  private boolean pendingLf;
+  /** The last two bytes of the previous read (tail1 the very last), for the obs-fold check at a read's start. */
+  private byte tail1;
+  private byte tail2;
 
   /**
    * @param proxyRequired true if a PROXY header precedes the HTTP bytes: then its ALPN TLV decides the protocol
@@ -147,10 +153,87 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
             startTimers();
             state = State.HEAD;
           }
+          forwardRejectingObsFold(c, b);
+          return;
         }
         c.fireChannelRead(msg);
       }
     };
+  }
+
+  /**
+   * Passes {@code b} on to the decoder, rejecting obs-fold (RFC 9112 §5.2: a header line continued on the next line by
+   * SP or HTAB). Netty's decoder unfolds such lines silently, so the check is on the raw bytes: a byte sequence LF
+   * followed by SP/HTAB, where the LF ends a non-empty line. Whether that LF is inside a request head or a body only the
+   * decoder knows, so the bytes up to that LF are handed to it first; if no request head was completed by them (our
+   * state, updated synchronously by {@link #check}, is not BODY), the continuation line belongs to a head. Reads
+   * without such a sequence (nearly all) go on in one piece.
+   */
+  private void forwardRejectingObsFold(ChannelHandlerContext c, ByteBuf b) {
+    if (http2 || ctx == null) {
+      c.fireChannelRead(b); // HTTP/2 frames, or no HTTP/1.x codec to follow: nothing to check
+      return;
+    }
+    int start = b.readerIndex();
+    int end = b.writerIndex();
+    if (pendingLf) {
+      // the previous read ended with a header line's LF: its continuation may start this one
+      pendingLf = false;
+      if (isSpOrHtab(b.getByte(start)) && state != State.BODY) {
+        b.release();
+        reject(Reason.OBS_FOLD);
+        return;
+      }
+    }
+    int from = start;
+    int i = start;
+    while (i < end) {
+      int lf = b.indexOf(i, end, (byte) '\n');
+      if (lf < 0) {
+        break;
+      }
+      if (lf == end - 1) {
+        pendingLf = endsNonEmptyLine(b, start, lf);
+        break;
+      }
+      if (isSpOrHtab(b.getByte(lf + 1)) && endsNonEmptyLine(b, start, lf)) {
+        c.fireChannelRead(b.retainedSlice(from, lf + 1 - from));
+        from = lf + 1;
+        if (state != State.BODY) {
+          // REJECTED: the decoder's part failed already; HEAD or IDLE: the LF ended a line of a request head
+          b.release();
+          reject(Reason.OBS_FOLD); // no-op if already rejected
+          return;
+        }
+      }
+      i = lf + 1;
+    }
+    if (end - start >= 2) {
+      tail2 = b.getByte(end - 2);
+      tail1 = b.getByte(end - 1);
+    } else if (end > start) {
+      tail2 = tail1;
+      tail1 = b.getByte(start);
+    }
+    if (from == start) {
+      c.fireChannelRead(b);
+    } else {
+      if (from < end) {
+        c.fireChannelRead(b.retainedSlice(from, end - from));
+      }
+      b.release();
+    }
+  }
+
+  private static boolean isSpOrHtab(byte x) {
+    return x == ' ' || x == '\t';
+  }
+
+  /** False if the LF at {@code lf} ends an empty line (LF LF or LF CR LF: the end of a head). */
+  private boolean endsNonEmptyLine(ByteBuf b, int start, int lf) {
+    byte p1 = lf - 1 >= start ? b.getByte(lf - 1) : tail1;
+    byte p2 = lf - 2 >= start ? b.getByte(lf - 2) : (lf - 1 >= start ? tail1 : tail2);
+    return !(p1 == '\n' || (p1 == '\r' && p2 == '\n'));
   }
 
   /** Matches the connection's first bytes against the H2 preface; false if the connection was rejected. */

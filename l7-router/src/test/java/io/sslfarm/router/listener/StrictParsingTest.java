@@ -161,6 +161,43 @@ class StrictParsingTest {
   }
 
   @Test
+  void obsFoldedHeader_400AndClose() throws Exception {
+    // RFC 9112 §5.2: obs-fold (a header line continued on the next line by SP/HTAB) is rejected, as nginx does
+    assertRejected(send("GET / HTTP/1.1\r\nHost: a\r\nX-A: a\r\n b\r\n\r\n"), 400, "obs-fold");
+  }
+
+  @Test
+  void obsFoldedHeader_tabAndSplitAcrossWrites_400AndClose() throws Exception {
+    RawResult r = raw(port, 100, 3000, pp(), ascii("GET / HTTP/1.1\r\nHost: a\r\nX-A: a\r\n"),
+        ascii("\tb\r\n\r\n"));
+    assertRejected(r, 400, "obs-fold");
+  }
+
+  @Test
+  void obsFoldedHeader_inPipelinedRequestAfterABody_sameRead_400AndClose() throws Exception {
+    // the body's own "LF SP" is not a fold; the second head's is, although both came in one read
+    assertRejected(send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\na\n bc"
+        + "GET / HTTP/1.1\r\nHost: a\r\nX-A: a\r\n b\r\n\r\n"), 400, "obs-fold");
+  }
+
+  @Test
+  void obsFoldedHeader_inSecondRequestOfAKeepAliveConnection_firstServedSecondRejected() throws Exception {
+    double before = rejected("obs-fold");
+    RawResult r = raw(port, 300, 3000, pp(), ascii("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\na\n bc"),
+        ascii("GET / HTTP/1.1\r\nHost: a\r\nX-A: a\r\n b\r\n\r\n"));
+    assertThat(r.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+    assertThat(r.text().indexOf("HTTP/1.1 400", 1)).as("got: %s", r.text()).isPositive();
+    assertThat(r.closed()).isTrue();
+    assertThat(rejected("obs-fold")).isGreaterThan(before);
+  }
+
+  @Test
+  void lfSpaceInsideABody_isNotAFold_proxied() throws Exception {
+    RawResult r = send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 8\r\nConnection: close\r\n\r\na\r\n b\r\n ");
+    assertThat(r.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+  }
+
+  @Test
   void missingHost_400AndClose() throws Exception {
     assertRejected(send("GET / HTTP/1.1\r\nX-A: 1\r\n\r\n"), 400, "bad-request");
   }
