@@ -21,11 +21,13 @@ import io.sslfarm.config.NodeConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -130,9 +132,23 @@ public final class FarmNode {
     }
     this.sealer = new SecretSealer(masterKey(dataDir));
     this.token = adminToken(dataDir);
-    VertxOptions vo = new VertxOptions().setPreferNativeTransport(config.get(NodeOptions.NATIVE_TRANSPORT))
-        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(false));
-    this.vertx = Vertx.builder().with(vo).withMetrics(new MicrometerMetricsFactory(metrics.registry())).build();
+    int loops = config.get(NodeOptions.EVENT_LOOPS);
+    boolean preferNative = config.get(NodeOptions.NATIVE_TRANSPORT);
+    VertxOptions vo = new VertxOptions().setPreferNativeTransport(preferNative)
+        .setEventLoopPoolSize(loops > 0 ? loops : Runtime.getRuntime().availableProcessors())
+        // The tiers count their own connections, requests and bytes (EdgeMetrics, SslMetrics, RouterMetrics): Vert.x's
+        // per-socket and per-request meters would count the same again, on every read and write of the data path.
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(false)
+            .addDisabledMetricsCategory(MetricsDomain.NET_SERVER).addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+            .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+            .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
+            .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET));
+    VertxBuilder builder = Vertx.builder().with(vo).withMetrics(new MicrometerMetricsFactory(metrics.registry()));
+    SharedEventLoops shared = SharedEventLoops.nativeTransport(preferNative);
+    if (shared != null) {
+      builder.withTransport(shared);
+    }
+    this.vertx = builder.build();
   }
 
   private MasterKey masterKey(Path dataDir) {

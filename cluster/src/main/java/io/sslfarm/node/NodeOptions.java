@@ -5,6 +5,7 @@ import static io.sslfarm.config.ConfigTypes.DURATION_TYPE;
 import static io.sslfarm.config.ConfigTypes.HOST_PORT_LIST;
 import static io.sslfarm.config.ConfigTypes.PORT;
 import static io.sslfarm.config.ConfigTypes.STRING;
+import static io.sslfarm.config.ConfigTypes.intRange;
 import static io.sslfarm.config.ConfigTypes.oneOf;
 
 import io.sslfarm.cluster.HostPort;
@@ -64,9 +65,12 @@ public final class NodeOptions {
       "file holding the bearer token; empty = <data-dir>/admin.token, generated on first start");
   public static final ConfigKey<Boolean> NATIVE_TRANSPORT = ConfigKey.of("node.native-transport", BOOLEAN, true,
       "use native epoll when available");
+  public static final ConfigKey<Integer> EVENT_LOOPS = ConfigKey.of("node.event-loops", intRange(0, 1024), 0,
+      "event-loop threads; 0 = one per CPU the JVM may use. Every node of one process (sslfarm up) shares the same"
+          + " loops when native transport is on");
 
   public static final List<ConfigKey<?>> KEYS = List.of(ID, ROLE, ADVERTISE_HOST, DATA_DIR, DRAIN_TIMEOUT,
-      NATIVE_TRANSPORT, CLUSTER_MODE, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_PUBLIC_ADDRESS, CLUSTER_SEEDS,
+      NATIVE_TRANSPORT, EVENT_LOOPS, CLUSTER_MODE, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_PUBLIC_ADDRESS, CLUSTER_SEEDS,
       CLUSTER_HEARTBEAT, CLUSTER_MAX_NO_HEARTBEAT, MASTER_KEY_FILE, MASTER_KEY, ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN,
       ADMIN_TOKEN_FILE);
 }

@@ -69,6 +69,10 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--edge-port", description = "the HTTPS entry point; default: ${DEFAULT-VALUE}")
   int edgePort = 8443;
 
+  @Option(names = "--event-loops", description = "event-loop threads, shared by every node of this farm (one process);"
+      + " 0 = one per CPU; default: ${DEFAULT-VALUE}")
+  int eventLoops = 0;
+
   @Option(names = "--ssl-nodes", description = "number of SSL nodes; default: ${DEFAULT-VALUE}")
   int sslNodes = 2;
 
@@ -232,6 +236,7 @@ public final class UpCommand implements Callable<Integer> {
     try {
       Map<String, Object> o = new HashMap<>(overrides);
       o.put("node.role", role.id());
+      o.putIfAbsent("node.event-loops", eventLoops);
       cfg = new NodeConfigLoader(Schema.ALL).load(null, Map.of(), o);
     } catch (ConfigException e) {
       throw new CliException(2, "config error: " + e.getMessage());

@@ -47,10 +47,26 @@ public final class AccessLog {
           .put("upstream", upstream).put("duration_ms", Math.round(ms * 1000) / 1000.0).put("request_id", requestId)
           .put("sticky", sticky).encode());
     } else {
-      LOG.info("time={} conn={} client={} method={} path={} status={} bytes={} route={} pool={} upstream={}"
-          + " duration_ms={} request_id={} sticky={}", time, conn, client, method, sanitize(path), status, bytes,
-          route, pool, upstream, String.format("%.3f", ms), requestId, sticky);
+      // one StringBuilder, no format strings: this runs once per request on the event loop
+      StringBuilder b = new StringBuilder(192).append("time=").append(time).append(" conn=").append(conn)
+          .append(" client=").append(client).append(" method=").append(method).append(" path=")
+          .append(sanitize(path)).append(" status=").append(status).append(" bytes=").append(bytes)
+          .append(" route=").append(route).append(" pool=").append(pool).append(" upstream=").append(upstream)
+          .append(" duration_ms=");
+      appendMillis(b, durationNanos).append(" request_id=").append(requestId).append(" sticky=").append(sticky);
+      LOG.info(b.toString());
     }
+  }
+
+  /** Milliseconds with three decimals (microsecond resolution), as {@code String.format("%.3f")} would print them. */
+  static StringBuilder appendMillis(StringBuilder b, long nanos) {
+    long micros = Math.max(0, (nanos + 500) / 1000);
+    long frac = micros % 1000;
+    b.append(micros / 1000).append('.');
+    if (frac < 100) {
+      b.append(frac < 10 ? "00" : "0");
+    }
+    return b.append(frac);
   }
 
   /** Keeps a log line one line: no spaces or control characters from the request. */
