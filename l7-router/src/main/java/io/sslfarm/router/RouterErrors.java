@@ -59,7 +59,18 @@ public final class RouterErrors {
     NO_BACKEND(503, "no backend available", false),
     /** Strict stickiness: the session's backend is down or gone. */
     STICKY_BACKEND_DOWN(503, "sticky backend unavailable", false),
-    /** Connecting to the backend failed (refused, reset, connect timeout); the backend is ejected for a while. */
+    /**
+     * All of the backend's router.upstream-max-connections are busy and router.upstream-queue-size requests already
+     * wait: saturation, not failure, so the backend is not ejected and the request is not retried elsewhere (Envoy's
+     * circuit-breaker overflow).
+     */
+    UPSTREAM_QUEUE_FULL(503, "service unavailable: upstream queue full", false),
+    /** No connection to the backend came free within router.upstream-queue-timeout; the backend is not ejected. */
+    UPSTREAM_QUEUE_TIMEOUT(503, "service unavailable: upstream queue timeout", false),
+    /**
+     * Connecting to the backend failed (refused, unreachable, TCP connect timeout); the backend is ejected for a while
+     * and the request tried once on another.
+     */
     UPSTREAM_CONNECT(502, "bad gateway: upstream connect failed", false),
     /** The backend closed or reset the connection, or sent an invalid response, before a full response head. */
     UPSTREAM_ERROR(502, "bad gateway: upstream error", false),

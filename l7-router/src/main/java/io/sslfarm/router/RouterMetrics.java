@@ -18,9 +18,11 @@ import java.util.function.Supplier;
  * sslfarm.router.requests{route, pool, backend, status}     counter  status = 1xx..5xx; backend "-" if none picked
  * sslfarm.router.upstream.latency{pool, backend}            timer    request sent → response head received (histogram)
  * sslfarm.router.sticky{pool, outcome}                      counter  hit | new | restick | forged | stale | unknown
- * sslfarm.router.rejected{reason}                           counter  one per {@link RouterErrors.Reason}
+ * sslfarm.router.rejected{reason}                           counter  one per {@link RouterErrors.Reason}, e.g.
+ *                                                                    upstream-queue-full | upstream-queue-timeout
  * sslfarm.router.health.transitions{pool, backend, state}   counter  state = up | down
  * sslfarm.router.upstream.available{pool, backend}          gauge    1 = may serve, 0 = down/ejected
+ * sslfarm.router.upstream.queued{pool, backend}             gauge    requests waiting for one of its connections
  * sslfarm.router.connections.active                         gauge    open downstream connections
  * </pre>
  *
@@ -114,6 +116,9 @@ public final class RouterMetrics {
         Gauge.builder(PREFIX + "upstream.available", u, x -> x.available(System.nanoTime()) ? 1 : 0)
             .description("1 if the backend may serve requests").tags("pool", pool.name(), "backend", u.id())
             .register(registry);
+        Gauge.builder(PREFIX + "upstream.queued", u, x -> x.queue().waiting())
+            .description("requests waiting for a connection to the backend (router.upstream-queue-size)")
+            .tags("pool", pool.name(), "backend", u.id()).register(registry);
       }
     }
   }

@@ -32,6 +32,8 @@ public final class RouterOptions {
   public static final Duration DEFAULT_UPSTREAM_CONNECT_TIMEOUT = Duration.ofSeconds(2);
   public static final Duration DEFAULT_UPSTREAM_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
   public static final int DEFAULT_UPSTREAM_MAX_CONNECTIONS = 256;
+  public static final int DEFAULT_UPSTREAM_QUEUE_SIZE = 1024;
+  public static final Duration DEFAULT_UPSTREAM_QUEUE_TIMEOUT = Duration.ofSeconds(2);
 
   public static final ConfigKey<String> HOST = ConfigKey.of("router.host", STRING, DEFAULT_HOST,
       "interface the HTTP listener binds to");
@@ -65,7 +67,14 @@ public final class RouterOptions {
       "router.upstream-response-timeout", DURATION_TYPE, DEFAULT_UPSTREAM_RESPONSE_TIMEOUT,
       "time for a backend to send the response head (and between body packets); exceeded = 504");
   public static final ConfigKey<Integer> UPSTREAM_MAX_CONNECTIONS = ConfigKey.of("router.upstream-max-connections",
-      intRange(1, 65535), DEFAULT_UPSTREAM_MAX_CONNECTIONS, "keep-alive connections per backend and event loop");
+      intRange(1, 65535), DEFAULT_UPSTREAM_MAX_CONNECTIONS, "connections (requests at once) per backend on this"
+          + " router; more requests wait in the backend's queue (HAProxy maxconn)");
+  public static final ConfigKey<Integer> UPSTREAM_QUEUE_SIZE = ConfigKey.of("router.upstream-queue-size",
+      intRange(0, 1 << 20), DEFAULT_UPSTREAM_QUEUE_SIZE, "requests that may wait per backend when all its"
+          + " connections are busy; beyond = 503 upstream-queue-full, the backend is not ejected; 0 = no waiting");
+  public static final ConfigKey<Duration> UPSTREAM_QUEUE_TIMEOUT = ConfigKey.of("router.upstream-queue-timeout",
+      DURATION_TYPE, DEFAULT_UPSTREAM_QUEUE_TIMEOUT, "longest wait in a backend's queue; exceeded = 503"
+          + " upstream-queue-timeout, the backend is not ejected (HAProxy timeout queue); 0 = no limit");
   public static final ConfigKey<Boolean> ACCESS_LOG = ConfigKey.of("router.access-log", BOOLEAN, true,
       "one line per request on the SLF4J logger sslfarm.access");
   public static final ConfigKey<String> ACCESS_LOG_FORMAT = ConfigKey.of("router.access-log-format",
@@ -78,7 +87,8 @@ public final class RouterOptions {
 
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, PORT_KEY, PROXY_PROTOCOL, TRUSTED_PROXIES,
       MAX_HEADER_SIZE, MAX_INITIAL_LINE, MAX_BODY_SIZE, HEADER_TIMEOUT, REQUEST_TIMEOUT, IDLE_TIMEOUT,
-      UPSTREAM_CONNECT_TIMEOUT, UPSTREAM_RESPONSE_TIMEOUT, UPSTREAM_MAX_CONNECTIONS, ACCESS_LOG, ACCESS_LOG_FORMAT,
+      UPSTREAM_CONNECT_TIMEOUT, UPSTREAM_RESPONSE_TIMEOUT, UPSTREAM_MAX_CONNECTIONS, UPSTREAM_QUEUE_SIZE,
+      UPSTREAM_QUEUE_TIMEOUT, ACCESS_LOG, ACCESS_LOG_FORMAT,
       STICKY_SECRET, EVENT_LOOPS);
 
   private String host = DEFAULT_HOST;
@@ -94,6 +104,8 @@ public final class RouterOptions {
   private Duration upstreamConnectTimeout = DEFAULT_UPSTREAM_CONNECT_TIMEOUT;
   private Duration upstreamResponseTimeout = DEFAULT_UPSTREAM_RESPONSE_TIMEOUT;
   private int upstreamMaxConnections = DEFAULT_UPSTREAM_MAX_CONNECTIONS;
+  private int upstreamQueueSize = DEFAULT_UPSTREAM_QUEUE_SIZE;
+  private Duration upstreamQueueTimeout = DEFAULT_UPSTREAM_QUEUE_TIMEOUT;
   private boolean accessLog = true;
   private String accessLogFormat = "kv";
   private String stickySecret = "";
@@ -116,6 +128,8 @@ public final class RouterOptions {
     upstreamConnectTimeout = o.upstreamConnectTimeout;
     upstreamResponseTimeout = o.upstreamResponseTimeout;
     upstreamMaxConnections = o.upstreamMaxConnections;
+    upstreamQueueSize = o.upstreamQueueSize;
+    upstreamQueueTimeout = o.upstreamQueueTimeout;
     accessLog = o.accessLog;
     accessLogFormat = o.accessLogFormat;
     stickySecret = o.stickySecret;
@@ -131,7 +145,8 @@ public final class RouterOptions {
         .setRequestTimeout(c.get(REQUEST_TIMEOUT)).setIdleTimeout(c.get(IDLE_TIMEOUT))
         .setUpstreamConnectTimeout(c.get(UPSTREAM_CONNECT_TIMEOUT))
         .setUpstreamResponseTimeout(c.get(UPSTREAM_RESPONSE_TIMEOUT))
-        .setUpstreamMaxConnections(c.get(UPSTREAM_MAX_CONNECTIONS)).setAccessLog(c.get(ACCESS_LOG))
+        .setUpstreamMaxConnections(c.get(UPSTREAM_MAX_CONNECTIONS)).setUpstreamQueueSize(c.get(UPSTREAM_QUEUE_SIZE))
+        .setUpstreamQueueTimeout(c.get(UPSTREAM_QUEUE_TIMEOUT)).setAccessLog(c.get(ACCESS_LOG))
         .setAccessLogFormat(c.get(ACCESS_LOG_FORMAT)).setStickySecret(c.get(STICKY_SECRET))
         .setEventLoops(c.get(EVENT_LOOPS));
     o.validate();
@@ -284,9 +299,38 @@ public final class RouterOptions {
     return upstreamMaxConnections;
   }
 
-  /** Keep-alive connections per backend; default 256. */
+  /**
+   * Connections, i.e. requests at once, per backend on this router (the Vert.x pool's size and the backend queue's
+   * slots); default 256. Requests beyond wait in the backend's queue.
+   */
   public RouterOptions setUpstreamMaxConnections(int upstreamMaxConnections) {
     this.upstreamMaxConnections = upstreamMaxConnections;
+    return this;
+  }
+
+  public int upstreamQueueSize() {
+    return upstreamQueueSize;
+  }
+
+  /**
+   * Requests that may wait per backend when all its connections are busy; default 1024 (Envoy's
+   * {@code max_pending_requests}); beyond = 503 {@code upstream-queue-full}; 0 = none may wait.
+   */
+  public RouterOptions setUpstreamQueueSize(int upstreamQueueSize) {
+    this.upstreamQueueSize = upstreamQueueSize;
+    return this;
+  }
+
+  public Duration upstreamQueueTimeout() {
+    return upstreamQueueTimeout;
+  }
+
+  /**
+   * Longest wait in a backend's queue; default 2 s (the wait today's connect timeout allowed); exceeded = 503
+   * {@code upstream-queue-timeout}; 0 = no limit (the client's own timeouts still apply).
+   */
+  public RouterOptions setUpstreamQueueTimeout(Duration upstreamQueueTimeout) {
+    this.upstreamQueueTimeout = upstreamQueueTimeout;
     return this;
   }
 

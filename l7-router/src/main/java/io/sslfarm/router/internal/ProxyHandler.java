@@ -14,6 +14,7 @@ import io.sslfarm.router.route.RouteTable;
 import io.sslfarm.router.upstream.Upstream;
 import io.sslfarm.router.upstream.UpstreamPool;
 import io.sslfarm.router.upstream.UpstreamPools;
+import io.sslfarm.router.upstream.UpstreamQueue;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *  request ─▶ pause ─▶ RouteTable.match ─▶ pool ─▶ affinity ──────────────▶ forward ─▶ copy response ─▶ log/metrics
  *                                                   insert: verify cookie      │          (+ Set-Cookie / learn)
  *                                                   learn:  table lookup (async, hop back onto the request context)
- *                                                   none:   weighted pick      └─ connect failed: eject, re-pick once
+ *                                                   none:   weighted pick      ├─ backend queue full / wait timed out: 503
+ *                                                                              └─ connect failed: eject, re-pick once
  * </pre>
  *
  * Every failure ends in {@link RouterErrors}. Threading: everything runs on the request's event loop; the session
@@ -93,6 +95,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     String learnSession;     // learn mode: the request's session id (to re-record on re-stick)
     String requestId = "-";
     HttpClientRequest upstreamRequest;
+    UpstreamQueue.Ticket slot; // the backend connection slot held (or waited for) by this exchange
     long sentAt;
     boolean retried;
     boolean staleRetried;
@@ -309,12 +312,28 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     RequestOptions ro = new RequestOptions().setMethod(req.method()).setServer(u.socketAddress())
         .setHost(u.spec().address().host()).setPort(u.spec().address().port()).setURI(req.uri()).setHeaders(headers)
-        .setConnectTimeout(options.upstreamConnectTimeout().toMillis());
+        .setConnectTimeout(vertxPoolWaitMillis());
     if (!options.upstreamResponseTimeout().isZero()) {
       ro.setIdleTimeout(options.upstreamResponseTimeout().toMillis());
     }
-    u.inflight().incrementAndGet();
     boolean chunkedBody = chunked;
+    releaseSlot(x);
+    x.slot = u.queue().enter(x.context);
+    x.slot.granted().onComplete(slot -> {
+      if (x.done) {
+        return; // finish() gave the slot back (or left the queue)
+      }
+      if (slot.failed()) {
+        saturated(x, u, UpstreamQueue.saturation(slot.cause()), slot.cause());
+      } else {
+        send(x, u, ro, hasBody, chunkedBody);
+      }
+    });
+  }
+
+  private void send(Exchange x, Upstream u, RequestOptions ro, boolean hasBody, boolean chunkedBody) {
+    HttpServerRequest req = x.req;
+    u.inflight().incrementAndGet();
     client.request(ro).onComplete(ar -> {
       if (x.done) {
         u.inflight().decrementAndGet();
@@ -325,6 +344,12 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       if (ar.failed()) {
         u.inflight().decrementAndGet();
+        releaseSlot(x);
+        UpstreamQueue.Kind busy = UpstreamQueue.saturation(ar.cause());
+        if (busy != null) {
+          saturated(x, u, busy, ar.cause());
+          return;
+        }
         u.reportConnectFailure(System.nanoTime());
         LOG.warn("conn#{} upstream {} connect failed: {}", x.down.id(), u, ar.cause().toString());
         retryOrFail(x, u);
@@ -352,12 +377,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           // a pooled keep-alive connection the backend had closed: nothing was processed, send it once more
           x.staleRetried = true;
           x.upstreamRequest = null;
-          forward(x, u);
+          forward(x, u); // gives this slot back first
         } else if (rar.failed() && !hasBody && !x.done && isStaleConnection(rar.cause())
             && isIdempotent(req.method())) {
           // closed again without an answer: the backend is going away; eject it and treat it as a connect failure
           u.reportConnectFailure(System.nanoTime());
           x.upstreamRequest = null;
+          releaseSlot(x);
           LOG.warn("conn#{} upstream {} closed twice without answering: {}", x.down.id(), u, rar.cause().toString());
           retryOrFail(x, u);
         } else if (rar.failed()) {
@@ -432,6 +458,28 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       record(x, x.learnSession, next);
     }
     forward(x, next);
+  }
+
+  /**
+   * Vert.x's own wait for a pooled connection, which runs while a connection is opened too: the TCP connect timeout
+   * (Netty's ConnectTimeoutException, which ejects) comes first, then the queue's. 0 = no limit.
+   */
+  private long vertxPoolWaitMillis() {
+    return options.upstreamQueueTimeout().isZero() ? 0
+        : options.upstreamConnectTimeout().toMillis() + options.upstreamQueueTimeout().toMillis();
+  }
+
+  /** The backend is busy, not broken: 503, no ejection, no retry on another backend (it would only spread the load). */
+  private void saturated(Exchange x, Upstream u, UpstreamQueue.Kind kind, Throwable cause) {
+    LOG.debug("conn#{} upstream {} saturated: {}", x.down.id(), u, cause.toString());
+    fail(x, kind == UpstreamQueue.Kind.FULL ? Reason.UPSTREAM_QUEUE_FULL : Reason.UPSTREAM_QUEUE_TIMEOUT);
+  }
+
+  private static void releaseSlot(Exchange x) {
+    if (x.slot != null) {
+      x.slot.release();
+      x.slot = null;
+    }
   }
 
   private void upstreamFailed(Exchange x, Throwable cause) {
@@ -547,6 +595,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return;
     }
     x.done = true;
+    releaseSlot(x);
     String upstream = x.upstreamId();
     metrics.request(x.route, x.poolName(), upstream, status);
     if (x.pool != null && !"-".equals(x.sticky) && !"none".equals(x.sticky)) {

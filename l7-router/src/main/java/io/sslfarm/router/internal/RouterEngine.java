@@ -10,6 +10,7 @@ import io.sslfarm.router.config.RouterFarmConfig;
 import io.sslfarm.router.listener.DownstreamListener;
 import io.sslfarm.router.route.RouteTable;
 import io.sslfarm.router.upstream.UpstreamPools;
+import io.sslfarm.router.upstream.UpstreamQueue;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -68,9 +69,11 @@ public final class RouterEngine {
               .setMaxHeaderSize(Math.max(options.maxHeaderSize(), 16384))
               .setKeepAliveTimeout(Math.max(1, (int) options.idleTimeout().toSeconds()))
               .setDecompressionSupported(false))
+          // the pool per backend is as large as its UpstreamQueue's slots, which bound the waiting: a request that
+          // got a slot finds a free or openable connection, so Vert.x's own wait queue stays (nearly) empty
           .with(new PoolOptions().setHttp1MaxSize(options.upstreamMaxConnections()).setMaxWaitQueueSize(-1))
           .build();
-      pools = new UpstreamPools(vertx, control, client, metrics);
+      pools = new UpstreamPools(vertx, control, client, metrics, UpstreamQueue.Limits.of(options));
       pools.apply(config);
       listener = new DownstreamListener(vertx, options, metrics);
       ProxyHandler handler = new ProxyHandler(vertx, options, metrics, listener, () -> routes, pools, client,

@@ -26,13 +26,15 @@ public final class Upstream {
   private final AtomicInteger connectFailures = new AtomicInteger();
   private final AtomicInteger inflight = new AtomicInteger();
   private volatile boolean removed;
+  private final UpstreamQueue queue;
   // active check streaks, touched only by the health checker on the control context
   int passes;
   int failures;
 
-  Upstream(String pool, BackendSpec spec, long nowNanos) {
+  Upstream(String pool, BackendSpec spec, long nowNanos, UpstreamQueue.Limits limits) {
     this.pool = pool;
     this.id = spec.id();
+    this.queue = new UpstreamQueue(pool + "/" + spec.id(), limits);
     this.upSinceNanos = nowNanos - Long.MAX_VALUE / 4; // up "forever": no slow start for the initial set
     update(spec);
   }
@@ -107,6 +109,11 @@ public final class Upstream {
       upSinceNanos = nowNanos;
     }
     healthy = up;
+  }
+
+  /** Admission to this backend: its connection slots and bounded wait queue (saturation never ejects). */
+  public UpstreamQueue queue() {
+    return queue;
   }
 
   /** A connection to this backend failed: eject it for 1 s, doubling per consecutive failure up to 30 s. */

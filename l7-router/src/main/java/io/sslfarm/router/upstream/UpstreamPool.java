@@ -18,13 +18,19 @@ public final class UpstreamPool {
   }
 
   private final String name;
+  private final UpstreamQueue.Limits limits;
   private volatile State state;
 
   UpstreamPool(PoolSpec spec, long nowNanos) {
+    this(spec, nowNanos, UpstreamQueue.Limits.DEFAULT);
+  }
+
+  UpstreamPool(PoolSpec spec, long nowNanos, UpstreamQueue.Limits limits) {
     this.name = spec.name();
+    this.limits = limits;
     List<Upstream> list = new ArrayList<>();
     for (BackendSpec b : spec.backends()) {
-      list.add(new Upstream(name, b, nowNanos));
+      list.add(new Upstream(name, b, nowNanos, limits));
     }
     this.state = state(spec, list);
   }
@@ -42,7 +48,7 @@ public final class UpstreamPool {
     for (BackendSpec b : spec.backends()) {
       Upstream u = old.byId().get(b.id());
       if (u == null) {
-        u = new Upstream(name, b, nowNanos);
+        u = new Upstream(name, b, nowNanos, limits);
         u.startSlowStart(nowNanos); // a backend added at runtime ramps up like a returning one
       } else {
         u.update(b);

@@ -28,6 +28,7 @@ public final class UpstreamPools implements AutoCloseable {
   private final Context control;
   private final HttpClient client;
   private final RouterMetrics metrics;
+  private final UpstreamQueue.Limits limits;
   private volatile Map<String, UpstreamPool> pools = Map.of();
   private final Map<String, Long> healthTimers = new HashMap<>();
   private final Map<String, HealthSpec> healthSpecs = new HashMap<>();
@@ -36,9 +37,12 @@ public final class UpstreamPools implements AutoCloseable {
   /**
    * @param control the context that runs reconciliation and health checks
    * @param client  the upstream client (health checks share its keep-alive pools)
+   * @param limits  every backend's connection slots and wait queue
    */
-  public UpstreamPools(Vertx vertx, Context control, HttpClient client, RouterMetrics metrics) {
+  public UpstreamPools(Vertx vertx, Context control, HttpClient client, RouterMetrics metrics,
+      UpstreamQueue.Limits limits) {
     this.vertx = vertx;
+    this.limits = limits;
     this.control = control;
     this.client = client;
     this.metrics = metrics;
@@ -63,7 +67,7 @@ public final class UpstreamPools implements AutoCloseable {
     for (PoolSpec spec : config.pools().values()) {
       UpstreamPool p = old.get(spec.name());
       if (p == null) {
-        p = new UpstreamPool(spec, now);
+        p = new UpstreamPool(spec, now, limits);
       } else {
         p.update(spec, now);
       }
