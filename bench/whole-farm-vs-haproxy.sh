@@ -14,6 +14,8 @@
 #                         use it when another farm runs on this machine
 #   BACKEND_PORT [19100]  the nginx backend's port on 127.0.0.1
 #   SSL_NODES [2]         SSL nodes of the farm
+#   EVENT_LOOPS [1]       `sslfarm up --event-loops`: the farm's event loops (shared by all its nodes); 1 like the
+#                         compared HAProxy (nbthread 1) and nginx (worker_processes 1), all on one CPU
 #
 # Needs: a built checkout (farm/target/sslfarm.jar: `mvn -o -q -B -DskipTests package`; `./sslfarm` rebuilds it when
 # sources are newer, which this script does not allow time for), Debian's nginx and haproxy, taskset, jcmd, jq, ss,
@@ -55,6 +57,7 @@ CLIENT_CPU=${CLIENT_CPU:-1}
 OFF=${PORT_OFFSET:-0}
 BACKEND_PORT=${BACKEND_PORT:-19100}
 SSL_NODES=${SSL_NODES:-2}
+EVENT_LOOPS=${EVENT_LOOPS:-1}
 for v in WARM_S D_S BW_S C SERVER_CPU CLIENT_CPU OFF BACKEND_PORT SSL_NODES; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "whole-farm: $v must be a number, got '${!v}'" >&2; exit 2; }
 done
@@ -169,7 +172,7 @@ done
 log "nginx backend pid $BACKEND_PID on 127.0.0.1:$BACKEND_PORT (CPU $CLIENT_CPU)"
 
 # ---- 2. the farm, one JVM, pinned -------------------------------------------------------------------------------
-( cd "$ROOT" && exec "$SSLFARM" up --port-offset "$OFF" --ssl-nodes "$SSL_NODES" --backends 1 --dir "$STATE" ) \
+( cd "$ROOT" && exec "$SSLFARM" up --port-offset "$OFF" --ssl-nodes "$SSL_NODES" --event-loops "$EVENT_LOOPS" --backends 1 --dir "$STATE" ) \
   > "$W/farm.log" 2>&1 &   # the launcher execs java: $! is the farm's JVM
 FARM_PID=$!
 end=$(( $(date +%s) + 120 ))
