@@ -2,6 +2,7 @@ package io.sslfarm.ssl.upstream;
 
 import io.sslfarm.cluster.NodeInfo;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -39,9 +40,20 @@ public final class UpstreamSelector {
     long now = System.nanoTime();
     List<NodeInfo> healthy = candidates.stream().filter(n -> !inBackoff(n.id(), now)).toList();
     List<NodeInfo> pool = healthy.isEmpty() ? candidates : healthy;
-    int min = pool.stream().mapToInt(n -> activeTo(n.id())).min().orElse(0);
-    List<NodeInfo> least = pool.stream().filter(n -> activeTo(n.id()) == min)
-        .sorted(Comparator.comparing(NodeInfo::id)).toList();
+    // one snapshot of the counts: every event loop opens and closes connections concurrently, and reading them twice
+    // could leave no router at the minimum (nextInt(0) threw IllegalArgumentException under load)
+    int[] counts = pool.stream().mapToInt(n -> activeTo(n.id())).toArray();
+    int min = Integer.MAX_VALUE;
+    for (int c : counts) {
+      min = Math.min(min, c);
+    }
+    List<NodeInfo> least = new ArrayList<>();
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] == min) {
+        least.add(pool.get(i));
+      }
+    }
+    least.sort(Comparator.comparing(NodeInfo::id));
     return Optional.of(least.get(ThreadLocalRandom.current().nextInt(least.size())));
   }
 

@@ -44,4 +44,28 @@ class UpstreamSelectorTest {
     }
     assertThat(s.choose(Set.of("r2")).orElseThrow().id()).isEqualTo("r1");
   }
+
+  @Test
+  void chooseNeverFailsWhileOtherLoopsOpenAndClose() throws Exception {
+    UpstreamSelector s = new UpstreamSelector(() -> List.of(router("r1", 10, NodeState.ACTIVE),
+        router("r2", 10, NodeState.ACTIVE), router("r3", 10, NodeState.ACTIVE)), Duration.ofSeconds(5));
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread churn = new Thread(() -> {
+      String[] ids = {"r1", "r2", "r3"};
+      for (int i = 0; !stop.get() && i < 50_000_000; i++) {
+        s.opened(ids[i % 3]);
+        s.closed(ids[(i + 1) % 3]);
+      }
+    });
+    churn.start();
+    try {
+      long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+      for (int i = 0; i < 2_000_000 && System.nanoTime() < end; i++) {
+        assertThat(s.choose(Set.of())).isPresent();
+      }
+    } finally {
+      stop.set(true);
+      churn.join(5000);
+    }
+  }
 }
