@@ -32,7 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -133,11 +135,7 @@ class UpstreamConnectorTest {
     clients.add(victim);
     triggerPort[0] = trigger.getLocalPort();
     victimPort[0] = victim.getLocalPort();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (accepted.size() < 2 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertThat(accepted).hasSize(2);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> accepted.size() == 2);
     int victimChannelFd = accepted.get(victimPort[0]).fd().intValue();
     // fill every lower hole in the fd table, so that the next socket after the victim's close gets the victim's fd
     while (true) {
@@ -148,24 +146,29 @@ class UpstreamConnectorTest {
       }
     }
 
-    // hold the loop so that both clients' bytes land in one epoll batch, the trigger's first
+    // hold the loop until both clients' bytes are in, so that they land in one epoll batch, the trigger's first (a
+    // loopback write has reached the peer's receive queue, and the epoll ready list, when write() returns)
     CompletableFuture<Void> held = new CompletableFuture<>();
+    CountDownLatch written = new CountDownLatch(1);
     loop.execute(() -> {
       held.complete(null);
       try {
-        Thread.sleep(300);
+        written.await(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     });
     held.get(5, TimeUnit.SECONDS);
-    OutputStream t = trigger.getOutputStream();
-    t.write('G');
-    t.flush();
-    Thread.sleep(50);
-    OutputStream v = victim.getOutputStream();
-    v.write('G');
-    v.flush();
+    try {
+      OutputStream t = trigger.getOutputStream();
+      t.write('G');
+      t.flush();
+      OutputStream v = victim.getOutputStream();
+      v.write('G');
+      v.flush();
+    } finally {
+      written.countDown();
+    }
 
     UpstreamConnector.Upstream up = result.get(10, TimeUnit.SECONDS);
     assertThat(victimFd[0]).isEqualTo(victimChannelFd);
