@@ -40,7 +40,10 @@ done
 echo "sticky: 6 requests on $first"
 ./sslfarm status | tee "$work/status.txt"
 for n in edge-1 ssl-1 ssl-2 router-1; do grep -q "^$n .*ACTIVE" "$work/status.txt" || fail "status lacks $n ACTIVE"; done
-curl -sS --max-time 10 http://127.0.0.1:9900/metrics | grep -q '^sslfarm_' || fail "/metrics has no sslfarm_ meters"
+# read the whole page first: `curl | grep -q` fails under pipefail when grep stops reading at its first match and
+# curl is still writing (curl exit 23), which depends only on where in the page the first match is
+curl -sS --max-time 10 -o "$work/metrics.txt" http://127.0.0.1:9900/metrics || fail "/metrics did not answer"
+grep -q '^sslfarm_' "$work/metrics.txt" || fail "/metrics has no sslfarm_ meters"
 
 kill -TERM "$pid"
 for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
