@@ -16,6 +16,8 @@
 #   SSL_NODES [2]         SSL nodes of the farm
 #   EVENT_LOOPS [1]       `sslfarm up --event-loops`: the farm's event loops (shared by all its nodes); 1 like the
 #                         compared HAProxy (nbthread 1) and nginx (worker_processes 1), all on one CPU
+#   HOPS [in-process]     in-process: edge -> SSL node -> router inside the JVM (node.in-process-hops, the default of
+#                         `sslfarm up`); tcp: `--no-in-process-hops`, every hop over loopback TCP as between hosts
 #
 # Needs: a built checkout (farm/target/sslfarm.jar: `mvn -o -q -B -DskipTests package`; `./sslfarm` rebuilds it when
 # sources are newer, which this script does not allow time for), Debian's nginx and haproxy, taskset, jcmd, jq, ss,
@@ -58,6 +60,12 @@ OFF=${PORT_OFFSET:-0}
 BACKEND_PORT=${BACKEND_PORT:-19100}
 SSL_NODES=${SSL_NODES:-2}
 EVENT_LOOPS=${EVENT_LOOPS:-1}
+HOPS=${HOPS:-in-process}
+case "$HOPS" in
+  in-process) HOPS_FLAG=--in-process-hops ;;
+  tcp) HOPS_FLAG=--no-in-process-hops ;;
+  *) echo "whole-farm: HOPS must be in-process or tcp, got '$HOPS'" >&2; exit 2 ;;
+esac
 for v in WARM_S D_S BW_S C SERVER_CPU CLIENT_CPU OFF BACKEND_PORT SSL_NODES; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "whole-farm: $v must be a number, got '${!v}'" >&2; exit 2; }
 done
@@ -172,7 +180,7 @@ done
 log "nginx backend pid $BACKEND_PID on 127.0.0.1:$BACKEND_PORT (CPU $CLIENT_CPU)"
 
 # ---- 2. the farm, one JVM, pinned -------------------------------------------------------------------------------
-( cd "$ROOT" && exec "$SSLFARM" up --port-offset "$OFF" --ssl-nodes "$SSL_NODES" --event-loops "$EVENT_LOOPS" --backends 1 --dir "$STATE" ) \
+( cd "$ROOT" && exec "$SSLFARM" up --port-offset "$OFF" --ssl-nodes "$SSL_NODES" --event-loops "$EVENT_LOOPS" "$HOPS_FLAG" --backends 1 --dir "$STATE" ) \
   > "$W/farm.log" 2>&1 &   # the launcher execs java: $! is the farm's JVM
 FARM_PID=$!
 end=$(( $(date +%s) + 120 ))
@@ -261,7 +269,7 @@ int() { [[ $1 =~ ^[0-9.]+$ ]] && printf '%.0f' "$1" || printf '%s' "$1"; }
 ratio() { [[ $1 =~ ^[0-9.]+$ && $2 =~ ^[0-9.]+$ ]] && awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}' || echo "-"; }
 
 echo
-echo "whole farm (1 JVM: edge + $SSL_NODES SSL nodes + router, pid $FARM_PID) vs HAProxy $(haproxy -v | awk 'NR == 1 {print $3}') and nginx $(nginx -v 2>&1 | sed 's|.*/||'), same nginx backend"
+echo "whole farm (1 JVM: edge + $SSL_NODES SSL nodes + router, hops $HOPS, pid $FARM_PID) vs HAProxy $(haproxy -v | awk 'NR == 1 {print $3}') and nginx $(nginx -v 2>&1 | sed 's|.*/||'), same nginx backend"
 echo "servers on CPU $SERVER_CPU, bench client + backend on CPU $CLIENT_CPU; -c $C, ${BW_S}s warm-up + ${D_S}s measured per server; farm warmed ${WARM_S}s, Compiler.queue $Q_AFTER after warm-up"
 echo
 ROW='%-10s | %13s | %13s | %13s | %12s | %s\n'

@@ -105,7 +105,8 @@ public final class ProxyProtocolGate extends ChannelInboundHandlerAdapter {
       ch.attr(PROXY_INFO).set(ProxyInfo.fromChannel(ch));
       return;
     }
-    if (!options.getTrustedSources().contains(ch.remoteAddress())) {
+    // a peer in this process is one of our own tiers (InProcess): as trusted as the listener itself
+    if (!InProcessAddress.isInProcess(ch.remoteAddress()) && !options.getTrustedSources().contains(ch.remoteAddress())) {
       reject(ProxyGateRejection.UNTRUSTED_SOURCE, null);
       return;
     }

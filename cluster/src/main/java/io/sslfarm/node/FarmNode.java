@@ -1,6 +1,7 @@
 package io.sslfarm.node;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sslfarm.net.InProcess;
 import io.sslfarm.admin.AdminException;
 import io.sslfarm.admin.AdminResponse;
 import io.sslfarm.admin.AdminRoutes;
@@ -133,6 +134,7 @@ public final class FarmNode {
     this.sealer = new SecretSealer(masterKey(dataDir));
     this.token = adminToken(dataDir);
     int loops = config.get(NodeOptions.EVENT_LOOPS);
+    InProcess.setEnabled(config.get(NodeOptions.IN_PROCESS_HOPS));
     boolean preferNative = config.get(NodeOptions.NATIVE_TRANSPORT);
     VertxOptions vo = new VertxOptions().setPreferNativeTransport(preferNative)
         .setEventLoopPoolSize(loops > 0 ? loops : Runtime.getRuntime().availableProcessors())

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sslfarm.net.InProcess;
 import io.sslfarm.cluster.FarmCluster;
 import java.util.function.Supplier;
 
@@ -45,6 +46,10 @@ public final class NodeMetrics {
     this.adminOk = adminCounter("ok");
     this.adminUnauthorized = adminCounter("unauthorized");
     this.adminError = adminCounter("error");
+    FunctionCounter.builder("sslfarm.in.process.connections", InProcess.class, c -> InProcess.connects())
+        .description("connections between tiers of this process made in-process (node.in-process-hops), all nodes"
+            + " of the process together")
+        .register(registry);
   }
 
   private Counter adminCounter(String result) {

@@ -68,9 +68,12 @@ public final class NodeOptions {
   public static final ConfigKey<Integer> EVENT_LOOPS = ConfigKey.of("node.event-loops", intRange(0, 1024), 0,
       "event-loop threads; 0 = one per CPU the JVM may use. Every node of one process (sslfarm up) shares the same"
           + " loops when native transport is on");
+  public static final ConfigKey<Boolean> IN_PROCESS_HOPS = ConfigKey.of("node.in-process-hops", BOOLEAN, true,
+      "a tier connecting to a listener of this same process (sslfarm up: edge -> SSL node -> router) uses an"
+          + " in-process channel instead of loopback TCP: same bytes and PROXY header, no system calls; false = TCP");
 
   public static final List<ConfigKey<?>> KEYS = List.of(ID, ROLE, ADVERTISE_HOST, DATA_DIR, DRAIN_TIMEOUT,
-      NATIVE_TRANSPORT, EVENT_LOOPS, CLUSTER_MODE, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_PUBLIC_ADDRESS, CLUSTER_SEEDS,
+      NATIVE_TRANSPORT, EVENT_LOOPS, IN_PROCESS_HOPS, CLUSTER_MODE, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_PUBLIC_ADDRESS, CLUSTER_SEEDS,
       CLUSTER_HEARTBEAT, CLUSTER_MAX_NO_HEARTBEAT, MASTER_KEY_FILE, MASTER_KEY, ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN,
       ADMIN_TOKEN_FILE);
 }

@@ -1,6 +1,7 @@
 package io.sslfarm.ssl;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.sslfarm.net.InProcess;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
@@ -55,6 +56,7 @@ public final class SslTier implements Tier {
   private final AtomicLong active = new AtomicLong();
   private final ChannelGroup channels = new DefaultChannelGroup("sslfarm-ssl", GlobalEventExecutor.INSTANCE);
   private volatile Channel server;
+  private volatile InProcess.Binding inProcess;
   private TicketKeyManager ticketKeys;
   private TlsContextSelector selector;
   private SslMetrics metrics;
@@ -119,17 +121,24 @@ public final class SslTier implements Tier {
       ticketKeys.start();
     }
     Promise<HostPort> promise = Promise.promise();
+    DownstreamInitializer initializer = new DownstreamInitializer(options, selector, connector, metrics, active,
+        channels);
     ServerBootstrap b = new ServerBootstrap()
         .group(vertx.acceptorEventLoopGroup(), vertx.nettyEventLoopGroup())
         .channelFactory(vertx.transport().serverChannelFactory(false))
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new DownstreamInitializer(options, selector, connector, metrics, active, channels));
+        .childHandler(initializer);
     b.bind(options.getHost(), options.getPort()).addListener((ChannelFutureListener) f -> {
       if (f.isSuccess()) {
         server = f.channel();
         InetSocketAddress a = (InetSocketAddress) server.localAddress();
+        // an edge of this process reaches us without the kernel (same pipeline, same PROXY header): see InProcess
+        inProcess = InProcess.bind(a, (child, loop) -> {
+          child.pipeline().addLast(initializer);
+          loop.register(child);
+        });
         LOG.info("SSL tier listening on {}:{} ({}, PROXY header {})", options.getHost(), a.getPort(),
             options.getEngine().id(), options.isProxyProtocol() ? "required" : "off");
         promise.complete(new HostPort(options.getHost(), a.getPort()));
@@ -145,6 +154,10 @@ public final class SslTier implements Tier {
     Channel s = server;
     if (s == null) {
       return Future.succeededFuture();
+    }
+    InProcess.Binding ip = inProcess;
+    if (ip != null) {
+      ip.close();
     }
     Promise<Void> p = Promise.promise();
     s.close().addListener(f -> p.complete());

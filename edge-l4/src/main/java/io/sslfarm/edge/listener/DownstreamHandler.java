@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.sslfarm.edge.EdgeMetrics.RejectReason;
 import io.sslfarm.edge.upstream.Upstream;
+import io.sslfarm.net.InProcess;
 import io.sslfarm.net.ProxyHeaderEncoder;
 import io.sslfarm.net.ProxyHeaderReceived;
 import io.sslfarm.net.ProxyInfo;
@@ -113,7 +114,7 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       tried = new ArrayList<>(1 + listener.options().getConnectRetries());
     }
     tried.add(u);
-    Bootstrap b = listener.upstreamBootstrap().clone(downstream.eventLoop());
+    Bootstrap b = InProcess.route(listener.upstreamBootstrap().clone(downstream.eventLoop()), u.address());
     connecting = b.connect(u.address());
     connecting.addListener((ChannelFutureListener) f -> {
       connecting = null;

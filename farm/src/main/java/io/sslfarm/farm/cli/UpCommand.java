@@ -73,6 +73,11 @@ public final class UpCommand implements Callable<Integer> {
       + " 0 = one per CPU; default: ${DEFAULT-VALUE}")
   int eventLoops = 0;
 
+  @Option(names = "--in-process-hops", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "edge -> SSL node -> router inside this process without loopback TCP (node.in-process-hops);"
+          + " --no-in-process-hops sends them over TCP as separate hosts would; default: ${DEFAULT-VALUE}")
+  boolean inProcessHops = true;
+
   @Option(names = "--ssl-nodes", description = "number of SSL nodes; default: ${DEFAULT-VALUE}")
   int sslNodes = 2;
 
@@ -237,6 +242,7 @@ public final class UpCommand implements Callable<Integer> {
       Map<String, Object> o = new HashMap<>(overrides);
       o.put("node.role", role.id());
       o.putIfAbsent("node.event-loops", eventLoops);
+      o.putIfAbsent("node.in-process-hops", inProcessHops);
       cfg = new NodeConfigLoader(Schema.ALL).load(null, Map.of(), o);
     } catch (ConfigException e) {
       throw new CliException(2, "config error: " + e.getMessage());

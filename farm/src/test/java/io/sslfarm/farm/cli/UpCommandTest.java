@@ -133,6 +133,34 @@ class UpCommandTest {
     }
   }
 
+  /**
+   * One process: edge -> SSL node -> router go in-process (node.in-process-hops, on by default), and what the PROXY
+   * headers carried over TCP still reaches the backend: the client's address and port, https.
+   */
+  @Test
+  void tiersOfOneProcess_talkInProcess_andTheClientAddressStillReachesTheBackend() throws Exception {
+    HttpClient c = client(null);
+    long before = inProcessConnections();
+    HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("https://localhost:" + edge + "/headers"))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    io.vertx.core.json.JsonObject h = new io.vertx.core.json.JsonObject(r.body());
+    assertThat(h.getString("x-forwarded-for")).isEqualTo("127.0.0.1");
+    assertThat(h.getString("x-forwarded-proto")).isEqualTo("https");
+    assertThat(h.getString("x-forwarded-port")).isEqualTo(String.valueOf(edge));
+    // a new client connection: edge -> SSL node and SSL node -> router, both in-process
+    assertThat(inProcessConnections() - before).isGreaterThanOrEqualTo(2);
+  }
+
+  private static long inProcessConnections() throws Exception {
+    HttpResponse<String> m = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + admin + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return m.body().lines().filter(l -> l.startsWith("sslfarm_in_process_connections_total"))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+        .orElseThrow(() -> new AssertionError("no sslfarm_in_process_connections_total in /metrics"));
+  }
+
   @Test
   void statusCommand_listsEveryNode() throws Exception {
     CliTestSupport.Result r = CliTestSupport.run("status", "--json", "--admin", "127.0.0.1:" + admin,

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.util.AttributeKey;
+import io.sslfarm.net.InProcess;
 import io.sslfarm.net.ProxyGateListener;
 import io.sslfarm.net.ProxyGateRejection;
 import io.sslfarm.net.ProxyInfo;
@@ -28,6 +29,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.impl.ConnectionBase;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +86,7 @@ public final class DownstreamListener {
   private final List<HttpServer> servers = new ArrayList<>();
   private final Promise<Void> frontInstalled = Promise.promise();
   private volatile boolean front;
+  private volatile InProcess.Binding inProcess;
   private int port;
 
   public DownstreamListener(Vertx vertx, RouterOptions options, RouterMetrics metrics) {
@@ -224,6 +227,11 @@ public final class DownstreamListener {
       serverChannel.pipeline().addFirst(FRONT_NAME, new FrontInstaller());
     }
     front = true;
+    // SSL nodes of this process reach the server without the kernel (the same front: gate, sniffer, Vert.x); the
+    // server's acceptor registers the channel on one of its loops, as for an accepted socket
+    if (serverChannel.localAddress() instanceof InetSocketAddress bound) {
+      inProcess = InProcess.bind(bound, (child, loop) -> serverChannel.pipeline().fireChannelRead(child));
+    }
     frontInstalled.tryComplete();
   }
 
@@ -266,8 +274,16 @@ public final class DownstreamListener {
     return port;
   }
 
+  private void unbindInProcess() {
+    InProcess.Binding b = inProcess;
+    if (b != null) {
+      b.close();
+    }
+  }
+
   /** Closes the listeners and every connection that is left. */
   public Future<Void> close() {
+    unbindInProcess();
     List<Future<Void>> fs = new ArrayList<>();
     synchronized (servers) {
       servers.forEach(s -> fs.add(s.close().recover(t -> Future.succeededFuture())));
@@ -280,6 +296,7 @@ public final class DownstreamListener {
    * in flight; HTTP/2: GOAWAY) and are forced closed by {@link #close} at the end of the drain.
    */
   public Future<Void> stopAccepting() {
+    unbindInProcess();
     synchronized (servers) {
       servers.forEach(s -> s.shutdown(java.time.Duration.ofHours(1)));
     }

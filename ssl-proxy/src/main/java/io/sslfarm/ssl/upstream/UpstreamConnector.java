@@ -2,14 +2,17 @@ package io.sslfarm.ssl.upstream;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.util.concurrent.Promise;
 import io.sslfarm.cluster.NodeInfo;
+import io.sslfarm.net.InProcess;
 import io.sslfarm.net.Relay;
 import io.sslfarm.ssl.SslMetrics;
+import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.HashSet;
@@ -128,7 +131,10 @@ public final class UpstreamConnector {
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
         .option(ChannelOption.TCP_NODELAY, true)
         .handler(ConnectErrorHandler.INSTANCE);
-    b.connect(router.dataHost(), router.dataPort()).addListener((io.netty.channel.ChannelFutureListener) f -> {
+    InetSocketAddress literal = InProcess.literal(router.dataHost(), router.dataPort());
+    ChannelFuture connecting = literal != null ? InProcess.route(b, literal).connect(literal)
+        : b.connect(router.dataHost(), router.dataPort());
+    connecting.addListener((io.netty.channel.ChannelFutureListener) f -> {
       if (f.isSuccess()) {
         selector.opened(router.id());
         f.channel().closeFuture().addListener(c -> selector.closed(router.id()));

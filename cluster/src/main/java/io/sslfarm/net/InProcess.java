@@ -1,0 +1,186 @@
+package io.sslfarm.net;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * In-process hops: when a tier connects to a listener that this same JVM holds (an SSL node of {@code sslfarm up}
+ * reached by its edge, a router reached by its SSL nodes), the connection is an {@link InProcessChannel} pair instead
+ * of a loopback TCP connection. What travels is unchanged — the same PROXY v2 header first, then the same bytes, the
+ * same pipelines on both sides — only the kernel is left out (per request, a loopback hop costs a send and a receive
+ * system call each way plus the TCP stack: about a third of the whole farm's CPU when all tiers share a process).
+ *
+ * <h2>Which connects go in-process</h2>
+ * A listener {@linkplain #bind binds} the address it bound its server socket to. A connect to {@code host:port} goes
+ * in-process when a listener of this process is bound to that port on that host, or on the wildcard address with
+ * {@code host} one of this machine's addresses: the kernel would have delivered that connection to the same listener
+ * (this process holds the port), so no other process can be bypassed. Everything else, and everything when
+ * {@code node.in-process-hops} is false, uses TCP.
+ *
+ * <p>The registry is process-wide, like the shared event loops: several farm nodes in one JVM find each other.
+ */
+public final class InProcess {
+
+  private static final Logger LOG = LoggerFactory.getLogger(InProcess.class);
+
+  /**
+   * Takes an accepted {@link InProcessChannel}, still unregistered: register it (on {@code connectorLoop} keeps both
+   * ends on one thread) and give it the pipeline an accepted socket gets. Runs on the connecting channel's loop; may
+   * throw to refuse the connection.
+   */
+  @FunctionalInterface
+  public interface Acceptor {
+    void accept(InProcessChannel child, EventLoop connectorLoop);
+  }
+
+  /** A bound listener. */
+  record Endpoint(InetSocketAddress address, Acceptor acceptor) {
+  }
+
+  /** Unbinds on close; idempotent. */
+  public interface Binding extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  private static final Map<Integer, List<Endpoint>> BY_PORT = new ConcurrentHashMap<>();
+  private static final Map<InetAddress, Boolean> LOCAL_ADDRESSES = new ConcurrentHashMap<>();
+  private static final LongAdder CONNECTS = new LongAdder();
+  private static volatile boolean enabled = true;
+
+  private InProcess() {
+  }
+
+  /** {@code node.in-process-hops}: false sends every hop over TCP, also between tiers of this process. */
+  public static void setEnabled(boolean on) {
+    enabled = on;
+  }
+
+  public static boolean isEnabled() {
+    return enabled;
+  }
+
+  /** In-process connections made since start (all tiers of this process). */
+  public static long connects() {
+    return CONNECTS.sum();
+  }
+
+  /** Registers a listener bound to {@code bound} (a wildcard address serves all of this machine's addresses). */
+  public static Binding bind(InetSocketAddress bound, Acceptor acceptor) {
+    Endpoint e = new Endpoint(bound, acceptor);
+    BY_PORT.computeIfAbsent(bound.getPort(), p -> new CopyOnWriteArrayList<>()).add(e);
+    LOG.debug("in-process listener on {}", bound);
+    return new Binding() {
+      private volatile boolean closed;
+
+      @Override
+      public void close() {
+        if (!closed) {
+          closed = true;
+          List<Endpoint> l = BY_PORT.get(bound.getPort());
+          if (l != null) {
+            l.remove(e);
+          }
+        }
+      }
+    };
+  }
+
+  /** The listener of this process that a TCP connect to {@code target} would reach, or null. */
+  static Endpoint endpoint(SocketAddress target) {
+    if (!enabled || !(target instanceof InetSocketAddress t) || t.getAddress() == null) {
+      return null;
+    }
+    List<Endpoint> l = BY_PORT.get(t.getPort());
+    if (l == null || l.isEmpty()) {
+      return null;
+    }
+    for (Endpoint e : l) {
+      if (e.address().getAddress().equals(t.getAddress())) {
+        return e;
+      }
+    }
+    for (Endpoint e : l) {
+      if (e.address().getAddress().isAnyLocalAddress() && isLocal(t.getAddress())) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /** True when a connect to {@code target} goes in-process. */
+  public static boolean reaches(SocketAddress target) {
+    return endpoint(target) != null;
+  }
+
+  /**
+   * {@code b} itself, or, when {@code target} is a listener of this process, a bootstrap like it (loop, handler,
+   * options, attributes) that opens an {@link InProcessChannel} (socket options have no effect in-process).
+   */
+  @SuppressWarnings("unchecked")
+  public static Bootstrap route(Bootstrap b, SocketAddress target) {
+    if (endpoint(target) == null) {
+      return b;
+    }
+    io.netty.bootstrap.BootstrapConfig c = b.config();
+    Bootstrap in = new Bootstrap().group(c.group()).channelFactory(InProcessChannel::new).handler(c.handler());
+    c.options().forEach((k, v) -> in.option((io.netty.channel.ChannelOption<Object>) k, v));
+    c.attrs().forEach((k, v) -> in.attr((io.netty.util.AttributeKey<Object>) k, v));
+    return in;
+  }
+
+  /** {@code host:port} as a resolved address when {@code host} is an IP literal (no DNS lookup), else null. */
+  public static InetSocketAddress literal(String host, int port) {
+    byte[] ip = io.netty.util.NetUtil.createByteArrayFromIpAddressString(host);
+    if (ip == null) {
+      return null;
+    }
+    try {
+      return new InetSocketAddress(InetAddress.getByAddress(ip), port);
+    } catch (java.net.UnknownHostException e) {
+      return null; // not reached: the length is 4 or 16
+    }
+  }
+
+  static void connected() {
+    CONNECTS.increment();
+  }
+
+  /** For tests and logs: is {@code ch} one end of an in-process hop? */
+  public static boolean isInProcess(Channel ch) {
+    return ch instanceof InProcessChannel;
+  }
+
+  private static boolean isLocal(InetAddress a) {
+    if (a.isLoopbackAddress() || a.isAnyLocalAddress()) {
+      return true;
+    }
+    Boolean known = LOCAL_ADDRESSES.get(a);
+    if (known != null) {
+      return known;
+    }
+    boolean local;
+    try {
+      local = NetworkInterface.getByInetAddress(a) != null;
+    } catch (SocketException e) {
+      local = false;
+    }
+    if (LOCAL_ADDRESSES.size() < 1024) { // connect targets are node addresses: few; never grow without bound
+      LOCAL_ADDRESSES.put(a, local);
+    }
+    return local;
+  }
+}
