@@ -138,6 +138,9 @@ public final class HazelcastFarmCluster implements FarmCluster {
     cfg.setInstanceName("sslfarm-" + java.util.UUID.randomUUID());
     cfg.getSerializationConfig().setJavaSerializationFilterConfig(DeserializationFilter.config());
     commonProperties(cfg.getProperties());
+    // Hazelcast's own metrics (for Management Center, which the farm does not use) sample every probe, the OS MXBean
+    // included, every 5 s on every member; the farm exports its own meters
+    cfg.getMetricsConfig().setEnabled(false);
     cfg.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(Math.max(1, o.heartbeat().toSeconds())));
     cfg.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(Math.max(2, o.maxNoHeartbeat().toSeconds())));
     // Join in about a second instead of 10+: no initial wait, short join window (STACK-NOTES).
