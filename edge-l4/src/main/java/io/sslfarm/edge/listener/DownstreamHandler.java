@@ -114,6 +114,17 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       tried = new ArrayList<>(1 + listener.options().getConnectRetries());
     }
     tried.add(u);
+    // In a task, never in the caller's stack: the caller may be inside Netty's dispatch of one epoll_wait batch (a
+    // PROXY header read, or the failed connect of the previous attempt), and a socket opened there can get the fd
+    // number of a connection closed earlier in that batch, whose stale event then hits the new, unconnected channel
+    // (see the SSL tier's UpstreamConnector, where this was found). Tasks run after the batch.
+    downstream.eventLoop().execute(() -> connect0(u));
+  }
+
+  private void connect0(Upstream u) {
+    if (relay.isClosed() || !downstream.isActive()) {
+      return; // the client went away meanwhile: nothing to connect for
+    }
     Bootstrap b = InProcess.route(listener.upstreamBootstrap().clone(downstream.eventLoop()), u.address());
     connecting = b.connect(u.address());
     connecting.addListener((ChannelFutureListener) f -> {
