@@ -35,6 +35,11 @@ public final class RouterErrors {
      * backend that unfold differently disagree on the headers.
      */
     OBS_FOLD(400, "obs-fold in request header", true),
+    /**
+     * A request header name containing {@code _}, with {@code router.headers-with-underscores: reject}: CGI-style
+     * backends read {@code X_Forwarded_For} as {@code X-Forwarded-For}, so such names could pass the strip list.
+     */
+    UNDERSCORE_IN_HEADER(400, "underscore in request header name", true),
     /** Content-Length together with Transfer-Encoding (RFC 9112 §6.1: a smuggling vector). */
     CONTENT_LENGTH_WITH_TRANSFER_ENCODING(400, "content-length with transfer-encoding", true),
     /** Duplicate, conflicting, negative or non-numeric Content-Length. */

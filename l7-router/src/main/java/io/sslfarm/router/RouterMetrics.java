@@ -20,6 +20,8 @@ import java.util.function.Supplier;
  * sslfarm.router.sticky{pool, outcome}                      counter  hit | new | restick | forged | stale | unknown
  * sslfarm.router.rejected{reason}                           counter  one per {@link RouterErrors.Reason}, e.g.
  *                                                                    upstream-queue-full | upstream-queue-timeout
+ * sslfarm.router.headers.dropped{reason}                    counter  request headers not forwarded: underscore (a name
+ *                                                                    with '_', router.headers-with-underscores: drop)
  * sslfarm.router.health.transitions{pool, backend, state}   counter  state = up | down
  * sslfarm.router.upstream.available{pool, backend}          gauge    1 = may serve, 0 = down/ejected
  * sslfarm.router.upstream.queued{pool, backend}             gauge    requests waiting for one of its connections
@@ -101,6 +103,13 @@ public final class RouterMetrics {
     counter("rej|" + reason, () -> Counter.builder(PREFIX + "rejected")
         .description("requests or connections the router answered or closed by itself, by reason")
         .tag("reason", reason.tag()).register(registry)).increment();
+  }
+
+  /** {@code n} request headers not forwarded, e.g. reason {@code underscore}. */
+  public void headersDropped(String reason, int n) {
+    counter("hdrdrop|" + reason, () -> Counter.builder(PREFIX + "headers.dropped")
+        .description("request headers the router did not forward, by reason")
+        .tag("reason", reason).register(registry)).increment(n);
   }
 
   public void healthTransition(String pool, String backend, boolean up) {

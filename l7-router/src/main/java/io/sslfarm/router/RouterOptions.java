@@ -79,6 +79,11 @@ public final class RouterOptions {
       "one line per request on the SLF4J logger sslfarm.access");
   public static final ConfigKey<String> ACCESS_LOG_FORMAT = ConfigKey.of("router.access-log-format",
       oneOf("kv", "json"), "kv", "kv = key=value pairs, json = one JSON object per line");
+  public static final ConfigKey<String> HEADERS_WITH_UNDERSCORES = ConfigKey.of("router.headers-with-underscores",
+      oneOf("drop", "reject", "allow"), "drop", "request headers whose name contains '_' (CGI-style backends read"
+          + " X_Forwarded_For as X-Forwarded-For): drop = not forwarded, counted in sslfarm.router.headers.dropped"
+          + " (NGINX underscores_in_headers off); reject = 400 and close; allow = forwarded, except look-alikes of the"
+          + " forwarding and client-IP headers");
   public static final ConfigKey<String> STICKY_SECRET = ConfigKey.of("router.sticky-secret", STRING, "",
       "HMAC secret for insert-mode cookies, the same on every router (at least 16 characters); empty = a random"
           + " farm key kept in the cluster, sealed with the master key (recommended); never logged");
@@ -88,7 +93,7 @@ public final class RouterOptions {
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, PORT_KEY, PROXY_PROTOCOL, TRUSTED_PROXIES,
       MAX_HEADER_SIZE, MAX_INITIAL_LINE, MAX_BODY_SIZE, HEADER_TIMEOUT, REQUEST_TIMEOUT, IDLE_TIMEOUT,
       UPSTREAM_CONNECT_TIMEOUT, UPSTREAM_RESPONSE_TIMEOUT, UPSTREAM_MAX_CONNECTIONS, UPSTREAM_QUEUE_SIZE,
-      UPSTREAM_QUEUE_TIMEOUT, ACCESS_LOG, ACCESS_LOG_FORMAT,
+      UPSTREAM_QUEUE_TIMEOUT, ACCESS_LOG, ACCESS_LOG_FORMAT, HEADERS_WITH_UNDERSCORES,
       STICKY_SECRET, EVENT_LOOPS);
 
   private String host = DEFAULT_HOST;
@@ -108,6 +113,7 @@ public final class RouterOptions {
   private Duration upstreamQueueTimeout = DEFAULT_UPSTREAM_QUEUE_TIMEOUT;
   private boolean accessLog = true;
   private String accessLogFormat = "kv";
+  private String headersWithUnderscores = "drop";
   private String stickySecret = "";
   private int eventLoops = 0;
 
@@ -132,6 +138,7 @@ public final class RouterOptions {
     upstreamQueueTimeout = o.upstreamQueueTimeout;
     accessLog = o.accessLog;
     accessLogFormat = o.accessLogFormat;
+    headersWithUnderscores = o.headersWithUnderscores;
     stickySecret = o.stickySecret;
     eventLoops = o.eventLoops;
   }
@@ -147,7 +154,8 @@ public final class RouterOptions {
         .setUpstreamResponseTimeout(c.get(UPSTREAM_RESPONSE_TIMEOUT))
         .setUpstreamMaxConnections(c.get(UPSTREAM_MAX_CONNECTIONS)).setUpstreamQueueSize(c.get(UPSTREAM_QUEUE_SIZE))
         .setUpstreamQueueTimeout(c.get(UPSTREAM_QUEUE_TIMEOUT)).setAccessLog(c.get(ACCESS_LOG))
-        .setAccessLogFormat(c.get(ACCESS_LOG_FORMAT)).setStickySecret(c.get(STICKY_SECRET))
+        .setAccessLogFormat(c.get(ACCESS_LOG_FORMAT))
+        .setHeadersWithUnderscores(c.get(HEADERS_WITH_UNDERSCORES)).setStickySecret(c.get(STICKY_SECRET))
         .setEventLoops(c.get(EVENT_LOOPS));
     o.validate();
     return o;
@@ -156,6 +164,9 @@ public final class RouterOptions {
   /** @throws ConfigException naming the key of the first invalid value */
   public RouterOptions validate() {
     trustedProxySet();
+    if (!List.of("drop", "reject", "allow").contains(headersWithUnderscores)) {
+      throw new ConfigException(HEADERS_WITH_UNDERSCORES.path(), "must be drop, reject or allow");
+    }
     if (!stickySecret.isEmpty() && stickySecret.length() < 16) {
       throw new ConfigException(STICKY_SECRET.path(), "must be at least 16 characters (or empty for the sealed"
           + " farm key)");
@@ -351,6 +362,20 @@ public final class RouterOptions {
   /** {@code kv} (default) or {@code json}. */
   public RouterOptions setAccessLogFormat(String accessLogFormat) {
     this.accessLogFormat = accessLogFormat;
+    return this;
+  }
+
+  public String headersWithUnderscores() {
+    return headersWithUnderscores;
+  }
+
+  /**
+   * {@code drop} (default): request headers whose name contains {@code _} are not forwarded (counted); {@code reject}:
+   * 400 {@code underscore-in-header} and close; {@code allow}: forwarded, but a name that reads as a forwarding or
+   * client-IP header with {@code _} taken as {@code -} is still stripped.
+   */
+  public RouterOptions setHeadersWithUnderscores(String headersWithUnderscores) {
+    this.headersWithUnderscores = headersWithUnderscores;
     return this;
   }
 

@@ -103,6 +103,20 @@ public final class RouterFixture {
     return b.toByteArray();
   }
 
+  /**
+   * A PROXY v2 header without addresses: command LOCAL (health checks), or PROXY with family UNSPEC (§2.2), no
+   * address block.
+   */
+  public static byte[] proxyV2NoAddress(boolean local) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    b.writeBytes(new byte[] {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A}); // signature
+    b.write(local ? 0x20 : 0x21); // version 2, command LOCAL / PROXY
+    b.write(0x00); // AF_UNSPEC, UNSPEC
+    b.write(0);
+    b.write(0);
+    return b.toByteArray();
+  }
+
   public static byte[] tlv(int type, byte[] value) {
     byte[] out = new byte[3 + value.length];
     out[0] = (byte) type;

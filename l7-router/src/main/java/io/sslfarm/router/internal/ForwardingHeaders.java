@@ -1,5 +1,6 @@
 package io.sslfarm.router.internal;
 
+import io.sslfarm.router.RouterMetrics;
 import io.sslfarm.router.listener.DownstreamConnection;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -17,11 +18,19 @@ import java.util.regex.Pattern;
  *   <li>hop-by-hop headers go: {@code Connection} and every header it names, {@code Keep-Alive}, {@code TE},
  *       {@code Trailer}, {@code Transfer-Encoding} (re-framed upstream), {@code Upgrade}, every {@code Proxy-*} and
  *       {@code Proxy} (httpoxy), and {@code Expect} (the router answers 100-continue itself);</li>
- *   <li>the client's own {@code Forwarded}, {@code X-Forwarded-*}, {@code X-Real-IP} go — only the router says who
- *       the client is;</li>
- *   <li>then {@code X-Forwarded-For} (the PROXY source), {@code X-Forwarded-Proto} ({@code https} when the PROXY SSL
+ *   <li>the client's own {@code Forwarded}, {@code X-Forwarded-*}, {@code X-Real-IP} and the other client-IP
+ *       headers a backend or framework may trust ({@code True-Client-IP}, {@code CF-Connecting-IP},
+ *       {@code X-Client-IP}, {@code X-Cluster-Client-IP}, {@code Fastly-Client-IP}, {@code X-Original-Forwarded-For},
+ *       {@code Client-IP}) go — only the router says who the client is;</li>
+ *   <li>names containing {@code _} go too ({@link Underscores#DROP}, the default): CGI-style backends map {@code _}
+ *       and {@code -} alike, so {@code X_Forwarded_For} would arrive as {@code HTTP_X_FORWARDED_FOR}. With
+ *       {@link Underscores#ALLOW} they are forwarded, except a name that is one of the above once {@code _} reads
+ *       {@code -};</li>
+ *   <li>then {@code X-Forwarded-For} (the PROXY source; omitted when the PROXY header carried no address, LOCAL or
+ *       UNSPEC), {@code X-Forwarded-Proto} ({@code https} when the PROXY SSL
  *       TLV says the client used TLS), {@code X-Forwarded-Port} (the PROXY destination port), {@code X-Forwarded-Host},
- *       {@code Forwarded} (RFC 7239: for, proto, host) and {@code X-Request-Id}.</li>
+ *       {@code Forwarded} (RFC 7239: for, proto, host; {@code for=unknown} without a client address, §6.3) and
+ *       {@code X-Request-Id}.</li>
  * </ol>
  *
  * <p>X-Request-Id: a client-supplied value is kept if it is 1–128 characters of {@code [A-Za-z0-9._:-]} (so an id
@@ -33,7 +42,28 @@ public final class ForwardingHeaders {
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "te", "trailer",
       "transfer-encoding", "upgrade", "proxy-connection", "proxy-authenticate", "proxy-authorization", "proxy",
       "expect", "http2-settings");
+  /**
+   * Client-IP headers stripped besides {@code forwarded} and {@code x-forwarded-*} (lower case). Each starts with a
+   * letter {@link #candidate} lower-cases ({@code c f t x}); {@code ForwardingHeadersUnitTest} checks it.
+   */
+  static final Set<String> CLIENT_IP = Set.of("x-real-ip", "true-client-ip", "cf-connecting-ip", "x-client-ip",
+      "x-cluster-client-ip", "fastly-client-ip", "x-original-forwarded-for", "client-ip");
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+  /** What {@code router.headers-with-underscores} does with request header names containing {@code _}. */
+  public enum Underscores {
+    /** Not forwarded, counted in {@code sslfarm.router.headers.dropped{reason=underscore}} (the default). */
+    DROP,
+    /** 400 {@code underscore-in-header}, before routing ({@link #hasUnderscoreName}). */
+    REJECT,
+    /** Forwarded, unless the name reads as a stripped one with {@code _} as {@code -}. */
+    ALLOW;
+
+    /** From the config value {@code drop}, {@code reject} or {@code allow}. */
+    public static Underscores of(String value) {
+      return valueOf(value.toUpperCase(Locale.ROOT));
+    }
+  }
 
   private ForwardingHeaders() {
   }
@@ -44,12 +74,23 @@ public final class ForwardingHeaders {
   }
 
   static boolean isForwarding(String lowerName) {
-    return lowerName.equals("forwarded") || lowerName.startsWith("x-forwarded-") || lowerName.equals("x-real-ip");
+    return lowerName.equals("forwarded") || lowerName.startsWith("x-forwarded-") || CLIENT_IP.contains(lowerName);
+  }
+
+  /** True if some header name contains {@code _}. */
+  static boolean hasUnderscoreName(MultiMap headers) {
+    for (Map.Entry<String, String> e : headers) {
+      if (e.getKey().indexOf('_') >= 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
    * The lower-case name if it may be one that {@link #isHopByHop}, {@link #isForwarding}, a {@code Connection} token or
-   * {@code x-request-id} could match, else null: every such name starts with one of {@code c e f h k p t u x} (after
+   * {@code x-request-id} could match, else null: every such name ({@link #CLIENT_IP} included) starts with one of
+   * {@code c e f h k p t u x} (after
    * lower-casing) or {@code :} (an HTTP/2 pseudo-header), so the common end-to-end headers (Accept, Cookie aside, User-Agent…) skip the lower-case copy.
    * Names listed in {@code Connection} can be anything: with such a list, every name is lower-cased.
    */
@@ -87,19 +128,32 @@ public final class ForwardingHeaders {
   }
 
   /**
-   * @param host the request's host (Host header or :authority), or null
+   * @param host        the request's host (Host header or :authority), or null
+   * @param underscores what to do with names containing {@code _} ({@link Underscores#REJECT} is checked before, by
+   *                    the caller; here it drops like {@link Underscores#DROP})
+   * @param metrics     counts the dropped headers
    * @return the request id that was set
    */
-  static String buildRequest(MultiMap in, MultiMap out, DownstreamConnection d, String host) {
+  static String buildRequest(MultiMap in, MultiMap out, DownstreamConnection d, String host, Underscores underscores,
+      RouterMetrics metrics) {
     Set<String> listed = connectionListed(in);
+    boolean allowUnderscores = underscores == Underscores.ALLOW;
+    int dropped = 0;
     String requestId = null;
     for (Map.Entry<String, String> e : in) {
-      String n = candidate(e.getKey(), !listed.isEmpty());
-      if (n == null) {
-        out.add(e.getKey(), e.getValue());
+      String name = e.getKey();
+      boolean underscore = name.indexOf('_') >= 0;
+      if (underscore && !allowUnderscores) {
+        dropped++;
         continue;
       }
-      if (isHopByHop(n) || isForwarding(n) || listed.contains(n) || n.startsWith(":")) {
+      String n = candidate(name, !listed.isEmpty());
+      if (n == null) {
+        out.add(name, e.getValue());
+        continue;
+      }
+      if (isHopByHop(n) || isForwarding(n) || listed.contains(n) || n.startsWith(":")
+          || underscore && isForwarding(n.replace('_', '-'))) {
         continue;
       }
       if (n.equals("x-request-id")) {
@@ -108,7 +162,10 @@ public final class ForwardingHeaders {
         }
         continue;
       }
-      out.add(e.getKey(), e.getValue());
+      out.add(name, e.getValue());
+    }
+    if (dropped > 0) {
+      metrics.headersDropped("underscore", dropped);
     }
     if (requestId == null) {
       ThreadLocalRandom r = ThreadLocalRandom.current();
@@ -116,16 +173,22 @@ public final class ForwardingHeaders {
     }
     String ip = d.clientIp();
     String proto = d.scheme();
-    out.set("X-Forwarded-For", ip);
+    StringBuilder fwd = new StringBuilder("for=");
+    if (ip.isEmpty()) {
+      // PROXY LOCAL / UNSPEC: no client address; RFC 7239 §6.3 "unknown", and no X-Forwarded-For rather than an
+      // empty or invented one
+      fwd.append("unknown");
+    } else {
+      out.set("X-Forwarded-For", ip);
+      // RFC 7239 §6: IPv6 addresses are quoted and bracketed
+      if (ip.indexOf(':') >= 0) {
+        fwd.append("\"[").append(ip).append("]\"");
+      } else {
+        fwd.append(ip);
+      }
+    }
     out.set("X-Forwarded-Proto", proto);
     out.set("X-Forwarded-Port", Integer.toString(d.frontPort()));
-    StringBuilder fwd = new StringBuilder("for=");
-    // RFC 7239 §6: IPv6 addresses are quoted and bracketed
-    if (ip.indexOf(':') >= 0) {
-      fwd.append("\"[").append(ip).append("]\"");
-    } else {
-      fwd.append(ip);
-    }
     fwd.append(";proto=").append(proto);
     if (host != null && !host.isEmpty()) {
       out.set("X-Forwarded-Host", host);

@@ -64,6 +64,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final StickyCookieCodec cookies;
   private final BiFunction<String, java.time.Duration, SessionTable> sessionTables;
   private final AccessLog accessLog;
+  private final ForwardingHeaders.Underscores underscores;
 
   public ProxyHandler(Vertx vertx, RouterOptions options, RouterMetrics metrics, DownstreamListener listener,
       Supplier<RouteTable> routes, UpstreamPools pools, HttpClient client, StickyCookieCodec cookies,
@@ -78,6 +79,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     this.cookies = cookies;
     this.sessionTables = sessionTables;
     this.accessLog = accessLog;
+    this.underscores = ForwardingHeaders.Underscores.of(options.headersWithUnderscores());
   }
 
   /** The state of one proxied request. */
@@ -141,6 +143,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       finish(x, out.headWritten() ? out.getStatusCode() : 0);
     });
+    if (underscores == ForwardingHeaders.Underscores.REJECT && ForwardingHeaders.hasUnderscoreName(req.headers())) {
+      fail(x, Reason.UNDERSCORE_IN_HEADER);
+      return;
+    }
     String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (cl != null && options.maxBodySize() > 0) {
       // HTTP/1.x bodies were checked in the pipeline; this is for HTTP/2
@@ -289,7 +295,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return;
     }
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-    x.requestId = ForwardingHeaders.buildRequest(req.headers(), headers, x.down, x.host);
+    x.requestId = ForwardingHeaders.buildRequest(req.headers(), headers, x.down, x.host, underscores, metrics);
     if (x.host != null && req.version() == HttpVersion.HTTP_2) {
       headers.set(HttpHeaders.HOST, x.host);
     }

@@ -5,14 +5,17 @@ import static io.sslfarm.router.RouterFixture.backend;
 import static io.sslfarm.router.RouterFixture.config;
 import static io.sslfarm.router.RouterFixture.pool;
 import static io.sslfarm.router.RouterFixture.proxyV2;
+import static io.sslfarm.router.RouterFixture.proxyV2NoAddress;
 import static io.sslfarm.router.RouterFixture.raw;
 import static io.sslfarm.router.RouterFixture.router;
 import static io.sslfarm.router.RouterFixture.sslTlv;
 import static io.sslfarm.router.RouterFixture.tlv;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.Counter;
 import io.sslfarm.router.RouterFixture;
 import io.sslfarm.router.RouterFixture.RawResult;
+import io.sslfarm.router.RouterOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -35,13 +38,18 @@ class ForwardingHeadersTest {
   private static Vertx vertx;
   private static HttpServer backend;
   private static int port;
+  private static RouterEngine engine;
 
   @BeforeAll
   static void start() {
     vertx = Vertx.vertx();
     backend = backend(vertx, "b0", false);
-    port = router(vertx, RouterFixture.directOptions().setProxyProtocol(true).setTrustedProxies(List.of("127.0.0.1")),
-        config(pool("none", false, backend)), null).port();
+    engine = router(vertx, proxied(), config(pool("none", false, backend)), null);
+    port = engine.port();
+  }
+
+  private static RouterOptions proxied() {
+    return RouterFixture.directOptions().setProxyProtocol(true).setTrustedProxies(List.of("127.0.0.1"));
   }
 
   @AfterAll
@@ -107,5 +115,69 @@ class ForwardingHeadersTest {
     JsonObject h = new JsonObject(body).getJsonObject("headers");
     assertThat(h.getString("x-forwarded-for")).isEqualTo("127.0.0.1");
     assertThat(h.getString("host")).isEqualTo("127.0.0.1:" + direct);
+  }
+
+  @Test
+  void clientIpLookAlikes_stripped() throws Exception {
+    RawResult r = raw(port, 0, 3000, proxyV2("203.0.113.7", 50000, "192.0.2.1", 80, new byte[0]),
+        ascii("GET /echo HTTP/1.1\r\nHost: a.example\r\nTrue-Client-IP: 6.6.6.6\r\nCF-Connecting-IP: 6.6.6.6\r\n"
+            + "x-client-ip: 6.6.6.6\r\nX-Cluster-Client-IP: 6.6.6.6\r\nFASTLY-CLIENT-IP: 6.6.6.6\r\n"
+            + "X-Original-Forwarded-For: 6.6.6.6\r\nClient-IP: 6.6.6.6\r\nX-Keep: 1\r\nConnection: close\r\n\r\n"));
+    JsonObject h = echoed(r);
+    assertThat(h.fieldNames()).doesNotContain("true-client-ip", "cf-connecting-ip", "x-client-ip",
+        "x-cluster-client-ip", "fastly-client-ip", "x-original-forwarded-for", "client-ip");
+    assertThat(h.getString("x-keep")).isEqualTo("1");
+    assertThat(h.getString("x-forwarded-for")).isEqualTo("203.0.113.7");
+    assertThat(h.encode()).doesNotContain("6.6.6.6");
+  }
+
+  @Test
+  void underscoreHeaders_droppedByDefault_andCounted() throws Exception {
+    Counter c = engine.metrics().registry().find("sslfarm.router.headers.dropped").tag("reason", "underscore")
+        .counter();
+    double before = c == null ? 0 : c.count();
+    RawResult r = raw(port, 0, 3000, proxyV2("203.0.113.7", 50000, "192.0.2.1", 80, new byte[0]),
+        ascii("GET /echo HTTP/1.1\r\nHost: a.example\r\nX_Forwarded_For: 6.6.6.6\r\nX-Real_IP: 6.6.6.6\r\n"
+            + "Connection: close\r\n\r\n"));
+    JsonObject h = echoed(r);
+    assertThat(h.fieldNames()).noneMatch(n -> n.contains("_"));
+    assertThat(h.encode()).doesNotContain("6.6.6.6");
+    assertThat(engine.metrics().registry().find("sslfarm.router.headers.dropped").tag("reason", "underscore")
+        .counter().count()).isEqualTo(before + 2);
+  }
+
+  @Test
+  void underscoreHeaders_reject_answers400() throws Exception {
+    int p = router(vertx, proxied().setHeadersWithUnderscores("reject"), config(pool("none", false, backend)), null)
+        .port();
+    RawResult r = raw(p, 0, 3000, proxyV2("203.0.113.7", 50000, "192.0.2.1", 80, new byte[0]),
+        ascii("GET /echo HTTP/1.1\r\nHost: a.example\r\nX_Forwarded_For: 6.6.6.6\r\n\r\n"));
+    assertThat(r.statusLine()).isEqualTo("HTTP/1.1 400 Bad Request");
+    assertThat(r.text()).contains("underscore in request header name").doesNotContain("\"headers\"");
+    assertThat(r.closed()).isTrue();
+  }
+
+  @Test
+  void underscoreHeaders_allow_forwardedExceptForwardingLookAlikes() throws Exception {
+    int p = router(vertx, proxied().setHeadersWithUnderscores("allow"), config(pool("none", false, backend)), null)
+        .port();
+    RawResult r = raw(p, 0, 3000, proxyV2("203.0.113.7", 50000, "192.0.2.1", 80, new byte[0]),
+        ascii("GET /echo HTTP/1.1\r\nHost: a.example\r\nX_Forwarded_For: 6.6.6.6\r\nCF_Connecting_IP: 6.6.6.6\r\n"
+            + "My_Header: 1\r\nConnection: close\r\n\r\n"));
+    JsonObject h = echoed(r);
+    assertThat(h.getString("my_header")).isEqualTo("1");
+    assertThat(h.encode()).doesNotContain("6.6.6.6");
+    assertThat(h.getString("x-forwarded-for")).isEqualTo("203.0.113.7");
+  }
+
+  @Test
+  void proxyLocalAndUnspec_noXForwardedFor_forwardedForUnknown() throws Exception {
+    for (boolean local : new boolean[] {true, false}) {
+      RawResult r = raw(port, 0, 3000, proxyV2NoAddress(local),
+          ascii("GET /echo HTTP/1.1\r\nHost: a.example\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n\r\n"));
+      JsonObject h = echoed(r);
+      assertThat(h.fieldNames()).as("local=" + local).doesNotContain("x-forwarded-for");
+      assertThat(h.getString("forwarded")).as("local=" + local).isEqualTo("for=unknown;proto=http;host=\"a.example\"");
+    }
   }
 }
