@@ -48,6 +48,17 @@ public final class RouterErrors {
     BAD_TRANSFER_ENCODING(400, "invalid transfer-encoding", true),
     /** A chunk size line that is not hex, or a chunk not followed by CRLF. */
     BAD_CHUNK(400, "invalid chunked body", true),
+    /**
+     * The request target has no single meaning: not origin-form, absolute-form with a scheme other than http/https,
+     * asterisk-form, a path with a malformed percent escape, {@code %00}, or a {@code ..} above the root
+     * (see {@link io.sslfarm.router.route.RequestTarget}).
+     */
+    BAD_REQUEST_TARGET(400, "invalid request target", true),
+    /**
+     * An absolute-form request target whose authority differs from the Host header (case-insensitive, default port
+     * normalised): the router would route on one host and the backend (RFC 9112 §3.2.2) act on the other.
+     */
+    AUTHORITY_MISMATCH(400, "request target authority differs from host", true),
     /** Request line longer than router.max-initial-line. */
     URI_TOO_LONG(414, "request line too long", true),
     /** Header block larger than router.max-header-size. */
@@ -151,7 +162,11 @@ public final class RouterErrors {
     resp.setStatusCode(reason.status())
         .putHeader(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
         .putHeader(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    if (reason.closesConnection()) {
+    if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+      // no connection-specific header in HTTP/2 (RFC 9113 §8.2.2: the stream would be reset with PROTOCOL_ERROR), and
+      // a refused request ends its own stream only: the other streams' framing is intact
+      resp.end(reason.body());
+    } else if (reason.closesConnection()) {
       resp.putHeader(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       resp.end(reason.body()).onComplete(v -> request.connection().close());
     } else {

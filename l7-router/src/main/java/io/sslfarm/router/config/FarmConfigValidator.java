@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  *   default-pool: web           # optional; requests no rule matches go here (absent: 503)
  *   rules:                      # ordered, first match wins
  *     - host: api.example.com   # exact, "*.example.com", or absent = any host
- *       path-prefix: /api/      # default "/"
+ *       path-prefix: /api/      # default "/"; segment boundaries: /api matches /api/x, not /apix
  *       pool: api
  * pools:                        # section "pools"
  *   web:

@@ -10,6 +10,7 @@ import io.sslfarm.router.config.PoolSpec;
 import io.sslfarm.router.config.StickySpec;
 import io.sslfarm.router.listener.DownstreamConnection;
 import io.sslfarm.router.listener.DownstreamListener;
+import io.sslfarm.router.route.RequestTarget;
 import io.sslfarm.router.route.RouteTable;
 import io.sslfarm.router.upstream.Upstream;
 import io.sslfarm.router.upstream.UpstreamPool;
@@ -89,6 +90,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     final long start = System.nanoTime();
     final Context context = vertx.getOrCreateContext();
     String host;
+    String path;             // the normalised path routed on (RequestTarget)
+    String uri;              // the origin-form URI forwarded: the normalised path and the query as sent
     String route = "-";
     UpstreamPool pool;
     Upstream upstream;
@@ -161,8 +164,22 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
     }
     HostAndPort authority = req.authority();
-    x.host = authority == null ? req.getHeader(HttpHeaders.HOST) : authority.toString();
-    RouteTable.Match m = routes.get().match(x.host, req.path());
+    String hostHeader = req.getHeader(HttpHeaders.HOST);
+    x.host = authority == null ? hostHeader : authority.toString();
+    // one meaning per request: route on, and forward, one normalised origin-form target
+    RequestTarget.Result target = RequestTarget.parse(req.uri(),
+        req.version() == HttpVersion.HTTP_2 ? x.host : hostHeader);
+    if (!target.ok()) {
+      fail(x, target.problem() == RequestTarget.Problem.AUTHORITY_MISMATCH ? Reason.AUTHORITY_MISMATCH
+          : Reason.BAD_REQUEST_TARGET);
+      return;
+    }
+    x.path = target.path();
+    x.uri = target.uri();
+    if (target.authority() != null && (hostHeader == null || x.host == null)) {
+      x.host = target.authority(); // HTTP/1.0 absolute-form without Host (RFC 9112 §3.2.2)
+    }
+    RouteTable.Match m = routes.get().match(x.host, x.path);
     UpstreamPool pool = m == null ? null : pools.pool(m.pool());
     if (pool == null) {
       fail(x, Reason.NO_ROUTE);
@@ -296,7 +313,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     x.requestId = ForwardingHeaders.buildRequest(req.headers(), headers, x.down, x.host, underscores, metrics);
-    if (x.host != null && req.version() == HttpVersion.HTTP_2) {
+    if (x.host != null && (req.version() == HttpVersion.HTTP_2 || !headers.contains(HttpHeaders.HOST))) {
       headers.set(HttpHeaders.HOST, x.host);
     }
     String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -317,7 +334,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       chunked = hasBody;
     }
     RequestOptions ro = new RequestOptions().setMethod(req.method()).setServer(u.socketAddress())
-        .setHost(u.spec().address().host()).setPort(u.spec().address().port()).setURI(req.uri()).setHeaders(headers)
+        .setHost(u.spec().address().host()).setPort(u.spec().address().port()).setURI(x.uri).setHeaders(headers)
         .setConnectTimeout(vertxPoolWaitMillis());
     if (!options.upstreamResponseTimeout().isZero()) {
       ro.setIdleTimeout(options.upstreamResponseTimeout().toMillis());
@@ -608,7 +625,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       metrics.sticky(x.pool.name(), x.sticky);
     }
     if (accessLog.enabled()) {
-      accessLog.log(x.down.id(), x.down.clientIp(), x.req.method().name(), x.req.path(), status,
+      accessLog.log(x.down.id(), x.down.clientIp(), x.req.method().name(),
+          x.path != null ? x.path : x.req.path(), status,
           x.req.response().bytesWritten(), x.route, x.poolName(), upstream, System.nanoTime() - x.start,
           x.requestId, x.sticky);
     }

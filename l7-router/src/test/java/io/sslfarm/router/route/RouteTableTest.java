@@ -39,4 +39,25 @@ class RouteTableTest {
     assertThat(t.match("b", "/")).isNull();
     assertThat(t.match("a.", "/x").pool()).isEqualTo("p");
   }
+
+  @Test
+  void prefixMatchesOnSegmentBoundaries() {
+    RouteTable t = new RouteTable(new RouterFarmConfig(List.of(
+        new RouteRule(null, "/api", "api"),
+        new RouteRule(null, "/files/", "files"),
+        new RouteRule(null, "/%64ocs", "docs")), "web", Map.of()));
+    assertThat(t.match("h", "/api").pool()).isEqualTo("api");
+    assertThat(t.match("h", "/api/").pool()).isEqualTo("api");
+    assertThat(t.match("h", "/api/x").pool()).isEqualTo("api");
+    assertThat(t.match("h", "/apix").pool()).isEqualTo("web");
+    assertThat(t.match("h", "/api%2Fx").pool()).isEqualTo("web");
+    assertThat(t.match("h", "/ap").pool()).isEqualTo("web");
+    // a prefix ending with "/" is a plain prefix
+    assertThat(t.match("h", "/files/a").pool()).isEqualTo("files");
+    assertThat(t.match("h", "/files/").pool()).isEqualTo("files");
+    assertThat(t.match("h", "/files").pool()).isEqualTo("web");
+    // prefixes are normalised like paths
+    assertThat(t.match("h", "/docs/x").pool()).isEqualTo("docs");
+    assertThat(t.match("h", "*").pool()).isEqualTo("web");
+  }
 }
