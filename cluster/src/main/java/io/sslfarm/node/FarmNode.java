@@ -35,7 +35,6 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
@@ -165,17 +164,20 @@ public final class FarmNode {
     String file = config.get(NodeOptions.MASTER_KEY_FILE);
     Path p = file.isBlank() ? dataDir.resolve("master.key") : Path.of(file);
     try {
-      if (Files.exists(p)) {
-        return MasterKey.fromFile(p);
+      if (!Files.exists(p)) {
+        if (!file.isBlank()) {
+          throw new ConfigException(NodeOptions.MASTER_KEY_FILE.path(), "file " + p + " does not exist");
+        }
+        MasterKey k = MasterKey.generate();
+        if (k.writeTo(p)) {
+          log.warn("no farm master key configured: generated {} ({}). Every node of a farm needs the same key:"
+              + " copy this file or set cluster.master-key-file.", p, k);
+          return k;
+        }
+        // a concurrent starter created it first: use that one
       }
-      if (!file.isBlank()) {
-        throw new ConfigException(NodeOptions.MASTER_KEY_FILE.path(), "file " + p + " does not exist");
-      }
-      MasterKey k = MasterKey.generate();
-      k.writeTo(p);
-      log.warn("no farm master key configured: generated {} ({}). Every node of a farm needs the same key:"
-          + " copy this file or set cluster.master-key-file.", p, k);
-      return k;
+      checkPermissions(NodeOptions.MASTER_KEY_FILE, p);
+      return MasterKey.fromFile(p);
     } catch (IOException e) {
       throw new ConfigException(NodeOptions.MASTER_KEY_FILE.path(), "cannot read " + p + ": " + e.getMessage());
     } catch (IllegalArgumentException e) {
@@ -194,30 +196,43 @@ public final class FarmNode {
     String file = config.get(NodeOptions.ADMIN_TOKEN_FILE);
     Path p = file.isBlank() ? dataDir.resolve("admin.token") : Path.of(file);
     try {
-      if (Files.exists(p)) {
-        String t = Files.readString(p, StandardCharsets.UTF_8).trim();
-        if (t.length() < 16) {
-          throw new ConfigException(NodeOptions.ADMIN_TOKEN_FILE.path(), p + ": token must be at least 16 characters");
+      if (!Files.exists(p)) {
+        if (!file.isBlank()) {
+          throw new ConfigException(NodeOptions.ADMIN_TOKEN_FILE.path(), "file " + p + " does not exist");
         }
-        return t;
+        byte[] b = new byte[24];
+        new SecureRandom().nextBytes(b);
+        String t = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        if (SecretFiles.createIfAbsent(p, t + "\n")) {
+          log.info("generated admin token in {}", p);
+          return t;
+        }
+        // a concurrent starter created it first: use that one
       }
-      if (!file.isBlank()) {
-        throw new ConfigException(NodeOptions.ADMIN_TOKEN_FILE.path(), "file " + p + " does not exist");
+      checkPermissions(NodeOptions.ADMIN_TOKEN_FILE, p);
+      String t = Files.readString(p, StandardCharsets.UTF_8).trim();
+      if (t.length() < 16) {
+        throw new ConfigException(NodeOptions.ADMIN_TOKEN_FILE.path(), p + ": token must be at least 16 characters");
       }
-      byte[] b = new byte[24];
-      new SecureRandom().nextBytes(b);
-      String t = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-      Files.writeString(p, t + "\n", StandardCharsets.UTF_8);
-      try {
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not POSIX
-      }
-      log.info("generated admin token in {}", p);
       return t;
     } catch (IOException e) {
       throw new ConfigException(NodeOptions.ADMIN_TOKEN_FILE.path(), "cannot use " + p + ": " + e.getMessage());
     }
+  }
+
+  /** node.secrets-permissions: a secret file that group or others may access is logged and counted, or refused. */
+  private void checkPermissions(io.sslfarm.config.ConfigKey<String> fileKey, Path p) throws IOException {
+    String perms = SecretFiles.loosePermissions(p);
+    if (perms == null) {
+      return;
+    }
+    metrics.insecureSecretFile();
+    if ("refuse".equals(config.get(NodeOptions.SECRETS_PERMISSIONS))) {
+      throw new ConfigException(NodeOptions.SECRETS_PERMISSIONS.path(), p + " (" + fileKey.path() + ") is " + perms
+          + ": group or others may access it; chmod 600 it (owned by the node's user)");
+    }
+    log.warn("secret file {} ({}) is {}: group or others may access it; chmod 600 it (owned by the node's user),"
+        + " or set {}: refuse to not start like this", p, fileKey.path(), perms, NodeOptions.SECRETS_PERMISSIONS.path());
   }
 
   private ClusterOptions clusterOptions() {
@@ -439,6 +454,10 @@ public final class FarmNode {
         .put("clusterMembers", cluster == null ? 0 : cluster.memberCount())
         .put("leader", cluster != null && cluster.leadership().isLeader())
         .put("notReady", new JsonArray(admin == null ? java.util.List.of() : admin.notReady()));
+  }
+
+  NodeMetrics metrics() {
+    return metrics;
   }
 
   /**

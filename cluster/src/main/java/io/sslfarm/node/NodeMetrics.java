@@ -24,6 +24,8 @@ import java.util.function.Supplier;
  *   <li>{@code sslfarm.admin.requests{result=ok|unauthorized|error}}</li>
  *   <li>{@code sslfarm.node.info{role, node}} (always 1)</li>
  *   <li>{@code sslfarm.cluster.members}, {@code sslfarm.node.active.connections}, {@code sslfarm.node.draining}</li>
+ *   <li>{@code sslfarm.secrets.insecure.permissions} (counter): secret files read at start that group or others may
+ *       access (see {@code node.secrets-permissions})</li>
  *   <li>{@code sslfarm.cluster.values.rejected} (counter): cluster values this member refused to read (a class the
  *       deserialization filter does not allow, or the wrong type: a rogue writer)</li>
  * </ul>
@@ -34,6 +36,7 @@ public final class NodeMetrics {
   private final Counter adminOk;
   private final Counter adminUnauthorized;
   private final Counter adminError;
+  private final Counter insecureSecrets;
 
   public NodeMetrics() {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -46,6 +49,9 @@ public final class NodeMetrics {
     this.adminOk = adminCounter("ok");
     this.adminUnauthorized = adminCounter("unauthorized");
     this.adminError = adminCounter("error");
+    this.insecureSecrets = Counter.builder("sslfarm.secrets.insecure.permissions")
+        .description("secret files (master key, admin token) read at start although group or others may access them")
+        .register(registry);
     FunctionCounter.builder("sslfarm.in.process.connections", InProcess.class, c -> InProcess.connects())
         .description("connections between tiers of this process made in-process (node.in-process-hops), all nodes"
             + " of the process together")
@@ -72,6 +78,10 @@ public final class NodeMetrics {
 
   public void adminUnauthorized() {
     adminUnauthorized.increment();
+  }
+
+  void insecureSecretFile() {
+    insecureSecrets.increment();
   }
 
   public void adminError() {

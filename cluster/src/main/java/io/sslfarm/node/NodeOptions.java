@@ -63,6 +63,9 @@ public final class NodeOptions {
       "bearer token for /api/; empty = admin.token-file");
   public static final ConfigKey<String> ADMIN_TOKEN_FILE = ConfigKey.of("admin.token-file", STRING, "",
       "file holding the bearer token; empty = <data-dir>/admin.token, generated on first start");
+  public static final ConfigKey<String> SECRETS_PERMISSIONS = ConfigKey.of("node.secrets-permissions",
+      oneOf("warn", "refuse"), "warn", "a master key or admin token file that group or others may read or write:"
+          + " warn = log a warning and count it (sslfarm.secrets.insecure.permissions); refuse = do not start");
   public static final ConfigKey<Boolean> NATIVE_TRANSPORT = ConfigKey.of("node.native-transport", BOOLEAN, true,
       "use native epoll when available");
   public static final ConfigKey<Integer> EVENT_LOOPS = ConfigKey.of("node.event-loops", intRange(0, 1024), 0,
@@ -73,7 +76,7 @@ public final class NodeOptions {
           + " in-process channel instead of loopback TCP: same bytes and PROXY header, no system calls; false = TCP");
 
   public static final List<ConfigKey<?>> KEYS = List.of(ID, ROLE, ADVERTISE_HOST, DATA_DIR, DRAIN_TIMEOUT,
-      NATIVE_TRANSPORT, EVENT_LOOPS, IN_PROCESS_HOPS, CLUSTER_MODE, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_PUBLIC_ADDRESS, CLUSTER_SEEDS,
+      NATIVE_TRANSPORT, EVENT_LOOPS, IN_PROCESS_HOPS, SECRETS_PERMISSIONS, CLUSTER_MODE, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_PUBLIC_ADDRESS, CLUSTER_SEEDS,
       CLUSTER_HEARTBEAT, CLUSTER_MAX_NO_HEARTBEAT, MASTER_KEY_FILE, MASTER_KEY, ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN,
       ADMIN_TOKEN_FILE);
 }

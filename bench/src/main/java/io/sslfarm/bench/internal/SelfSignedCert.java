@@ -61,14 +61,8 @@ public record SelfSignedCert(X509Certificate certificate, KeyPair keyPair) {
     public void writeTo(Path dir) throws IOException, GeneralSecurityException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("cert.pem"), certificatePem(), StandardCharsets.US_ASCII);
-        Path key = dir.resolve("key.pem");
-        Files.writeString(key, privateKeyPem(), StandardCharsets.US_ASCII);
-        Files.writeString(dir.resolve("combined.pem"), certificatePem() + privateKeyPem(), StandardCharsets.US_ASCII);
-        try {
-            Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
-        }
+        io.sslfarm.node.SecretFiles.replace(dir.resolve("key.pem"), privateKeyPem());
+        io.sslfarm.node.SecretFiles.replace(dir.resolve("combined.pem"), certificatePem() + privateKeyPem());
     }
 
     private static String pem(String type, byte[] der) {

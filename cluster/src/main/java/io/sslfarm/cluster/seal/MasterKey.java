@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
@@ -51,17 +50,14 @@ public final class MasterKey {
     return new MasterKey(b);
   }
 
-  /** Writes the key as base64 to {@code file} with owner-only permissions where the file system has them. */
-  public void writeTo(Path file) throws IOException {
-    if (file.getParent() != null) {
-      Files.createDirectories(file.getParent());
-    }
-    Files.writeString(file, Base64.getEncoder().encodeToString(bytes) + "\n", StandardCharsets.US_ASCII);
-    try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException ignored) {
-      // not a POSIX file system
-    }
+  /**
+   * Writes the key as base64 to {@code file}, owner-only from the start where the file system has permissions (see
+   * {@link io.sslfarm.node.SecretFiles}), unless the file exists: an existing file is never replaced.
+   *
+   * @return true if this call wrote the file, false if it existed
+   */
+  public boolean writeTo(Path file) throws IOException {
+    return io.sslfarm.node.SecretFiles.createIfAbsent(file, Base64.getEncoder().encodeToString(bytes) + "\n");
   }
 
   byte[] bytes() {

@@ -3,13 +3,13 @@ package io.sslfarm.farm.cli;
 import io.sslfarm.certs.gen.DevCa;
 import io.sslfarm.certs.gen.GeneratedCertificate;
 import io.sslfarm.farm.CliException;
+import io.sslfarm.node.SecretFiles;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -62,12 +62,7 @@ public final class CertsCommand {
       String base = id != null ? id : names.get(0).replace("*", "wildcard").replaceAll("[^A-Za-z0-9._-]", "_");
       Files.writeString(out.resolve(base + ".pem"), g.chainPem(), StandardCharsets.US_ASCII);
       Path keyFile = out.resolve(base + ".key");
-      Files.writeString(keyFile, g.keyPem(), StandardCharsets.US_ASCII);
-      try {
-        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not POSIX
-      }
+      SecretFiles.replace(keyFile, g.keyPem());
       Files.writeString(out.resolve("ca.pem"), ca.certificatePem(), StandardCharsets.US_ASCII);
       spec.commandLine().getOut().println("wrote " + out.resolve(base + ".pem") + ", " + keyFile + " and "
           + out.resolve("ca.pem") + " (trust this CA in clients)");

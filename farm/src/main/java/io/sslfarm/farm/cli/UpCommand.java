@@ -17,14 +17,13 @@ import io.sslfarm.farm.Schema;
 import io.sslfarm.farm.Tiers;
 import io.sslfarm.node.FarmConfigValidators;
 import io.sslfarm.node.FarmNode;
+import io.sslfarm.node.SecretFiles;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -118,20 +117,12 @@ public final class UpCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Files.createDirectories(dir);
     Path masterKeyFile = dir.resolve("master.key");
-    if (!Files.exists(masterKeyFile)) {
-      MasterKey.generate().writeTo(masterKeyFile);
-    }
+    MasterKey.generate().writeTo(masterKeyFile); // keeps an existing one
     Path tokenFile = dir.resolve("admin.token");
     if (!Files.exists(tokenFile)) {
       byte[] b = new byte[24];
       new SecureRandom().nextBytes(b);
-      Files.writeString(tokenFile, Base64.getUrlEncoder().withoutPadding().encodeToString(b) + "\n",
-          StandardCharsets.US_ASCII);
-      try {
-        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not POSIX
-      }
+      SecretFiles.createIfAbsent(tokenFile, Base64.getUrlEncoder().withoutPadding().encodeToString(b) + "\n");
     }
     edgePort += portOffset;
     adminPort += portOffset;
