@@ -39,6 +39,9 @@ public final class AccessLog {
     if (!enabled()) {
       return;
     }
+    if (client == null || client.isEmpty()) {
+      client = "-"; // PROXY LOCAL/UNSPEC: no client address (the backend got Forwarded: for=unknown)
+    }
     String time = Instant.now().toString();
     double ms = durationNanos / 1e6;
     if (json) {

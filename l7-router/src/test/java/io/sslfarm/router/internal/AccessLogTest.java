@@ -88,4 +88,14 @@ class AccessLogTest {
     assertThat(lines.list.get(0).getFormattedMessage()).contains(" method=GET path=/x status=503 ")
         .contains(" upstream=- ").contains(" pool=- ");
   }
+
+  /** PROXY LOCAL/UNSPEC: no client address; the line says "-", never an empty field. */
+  @Test
+  void noClientAddress_isLoggedAsDash() {
+    new AccessLog(true, "kv").log(9, "", "GET", "/", 200, 0, "default", "web", "b0", 1_000_000, "id", "none");
+    new AccessLog(true, "json").log(9, null, "GET", "/", 200, 0, "default", "web", "b0", 1_000_000, "id", "none");
+    assertThat(lines.list).hasSize(2);
+    assertThat(lines.list.get(0).getFormattedMessage()).contains(" client=- ");
+    assertThat(new JsonObject(lines.list.get(1).getFormattedMessage()).getString("client")).isEqualTo("-");
+  }
 }
