@@ -46,8 +46,11 @@ public final class InProcess {
     void accept(InProcessChannel child, EventLoop connectorLoop);
   }
 
-  /** A bound listener. */
-  record Endpoint(InetSocketAddress address, Acceptor acceptor) {
+  /**
+   * A bound listener; {@code tcpType} is the socket class of its TCP connections (or null): what an accepted
+   * in-process channel uses for connections of its own to other hosts ({@link Relay#upstreamBootstrap}).
+   */
+  record Endpoint(InetSocketAddress address, Class<? extends Channel> tcpType, Acceptor acceptor) {
   }
 
   /** Unbinds on close; idempotent. */
@@ -80,7 +83,16 @@ public final class InProcess {
 
   /** Registers a listener bound to {@code bound} (a wildcard address serves all of this machine's addresses). */
   public static Binding bind(InetSocketAddress bound, Acceptor acceptor) {
-    Endpoint e = new Endpoint(bound, acceptor);
+    return bind(bound, null, acceptor);
+  }
+
+  /**
+   * {@link #bind(InetSocketAddress, Acceptor)} for a listener whose connections open connections of their own with
+   * {@link Relay#upstreamBootstrap}: {@code tcpType} is the class of its accepted TCP sockets (e.g.
+   * {@code EpollSocketChannel}), which an accepted in-process channel's upstream then uses too.
+   */
+  public static Binding bind(InetSocketAddress bound, Class<? extends Channel> tcpType, Acceptor acceptor) {
+    Endpoint e = new Endpoint(bound, tcpType, acceptor);
     BY_PORT.computeIfAbsent(bound.getPort(), p -> new CopyOnWriteArrayList<>()).add(e);
     LOG.debug("in-process listener on {}", bound);
     return new Binding() {

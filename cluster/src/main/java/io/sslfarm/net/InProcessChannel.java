@@ -75,6 +75,7 @@ public final class InProcessChannel extends AbstractChannel implements DuplexCha
 
   private final Config config = new Config(this);
   private final boolean acceptedEnd;
+  private final Class<? extends Channel> tcpType;
   /** Received, not yet read; written by the peer (any thread), polled on this channel's loop. */
   private final Queue<ByteBuf> received = new ConcurrentLinkedQueue<>();
   private final AtomicLong receivedBytes = new AtomicLong();
@@ -104,15 +105,26 @@ public final class InProcessChannel extends AbstractChannel implements DuplexCha
   public InProcessChannel() {
     super(null);
     this.acceptedEnd = false;
+    this.tcpType = null;
   }
 
   /** The accepted end of {@code client}'s connection. */
-  private InProcessChannel(InProcessChannel client, InProcessAddress local, InProcessAddress remote) {
+  private InProcessChannel(InProcessChannel client, InProcessAddress local, InProcessAddress remote,
+                           Class<? extends Channel> tcpType) {
     super(null);
     this.acceptedEnd = true;
+    this.tcpType = tcpType;
     this.peer = client;
     this.localAddress = local;
     this.remoteAddress = remote;
+  }
+
+  /**
+   * The socket class of the listener's TCP connections when this is an accepted end (see
+   * {@link InProcess#bind(java.net.InetSocketAddress, Class, InProcess.Acceptor)}), else null.
+   */
+  public Class<? extends Channel> tcpType() {
+    return tcpType;
   }
 
   // ---- Channel ----------------------------------------------------------------------------------------------------
@@ -508,7 +520,7 @@ public final class InProcessChannel extends AbstractChannel implements DuplexCha
       localAddress = mine;
       remoteAddress = theirs;
       connectPromise = promise;
-      InProcessChannel child = new InProcessChannel(InProcessChannel.this, theirs, mine);
+      InProcessChannel child = new InProcessChannel(InProcessChannel.this, theirs, mine, endpoint.tcpType());
       peer = child;
       int millis = config.getConnectTimeoutMillis();
       if (millis > 0) {

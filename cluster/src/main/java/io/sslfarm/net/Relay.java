@@ -300,11 +300,26 @@ public final class Relay {
   public static Bootstrap upstreamBootstrap(Channel downstream) {
     return new Bootstrap()
         .group(downstream.eventLoop())
-        .channelFactory(UPSTREAM_CHANNELS.get(downstream.getClass()))
+        .channelFactory(UPSTREAM_CHANNELS.get(tcpType(downstream)))
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, downstream.config().getWriteBufferWaterMark())
         .handler(NoopHandler.INSTANCE);
+  }
+
+  /**
+   * The class of the downstream's transport: its own, or for an in-process accepted channel the listener's TCP socket
+   * class (the upstream may be on another host; an in-process upstream is chosen by {@link InProcess#route}).
+   */
+  private static Class<? extends Channel> tcpType(Channel downstream) {
+    if (downstream instanceof InProcessChannel ip) {
+      if (ip.tcpType() == null) {
+        throw new IllegalStateException("in-process channel " + ip + " has no TCP socket class to connect upstream with:"
+            + " bind its listener with InProcess.bind(address, tcpType, acceptor)");
+      }
+      return ip.tcpType();
+    }
+    return downstream.getClass();
   }
 
   /**

@@ -316,4 +316,41 @@ class InProcessChannelTest {
         .connect(address).syncUninterruptibly())
         .isInstanceOf(ConnectException.class);
   }
+
+  /**
+   * An SSL node reached in-process still connects to a router on another host over TCP: the accepted end's upstream
+   * bootstrap makes the listener's TCP socket class, not another in-process channel (which could only reach this
+   * process).
+   */
+  @Test
+  void anAcceptedEndConnectsUpstreamWithTheListenersTcpSocketClass() throws Exception {
+    CompletableFuture<Channel> accepted = new CompletableFuture<>();
+    bindings.add(InProcess.bind(address, io.netty.channel.socket.nio.NioSocketChannel.class, (child, loop) -> {
+      child.pipeline().addLast(new ChannelInboundHandlerAdapter());
+      loop.register(child).addListener(f -> accepted.complete(child));
+    }));
+    Channel ch = connect(new ChannelInboundHandlerAdapter(), true);
+    Channel child = accepted.get(5, TimeUnit.SECONDS);
+    Channel upstream = Relay.upstreamBootstrap(child).config().channelFactory().newChannel();
+    try {
+      assertThat(upstream).isInstanceOf(io.netty.channel.socket.nio.NioSocketChannel.class);
+    } finally {
+      upstream.unsafe().closeForcibly();
+    }
+    ch.close().syncUninterruptibly();
+  }
+
+  @Test
+  void anAcceptedEndWithoutATcpSocketClassCannotRelayUpstream() throws Exception {
+    CompletableFuture<Channel> accepted = new CompletableFuture<>();
+    bindings.add(InProcess.bind(address, (child, loop) -> {
+      child.pipeline().addLast(new ChannelInboundHandlerAdapter());
+      loop.register(child).addListener(f -> accepted.complete(child));
+    }));
+    Channel ch = connect(new ChannelInboundHandlerAdapter(), true);
+    Channel child = accepted.get(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> Relay.upstreamBootstrap(child)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("tcpType");
+    ch.close().syncUninterruptibly();
+  }
 }

@@ -135,7 +135,9 @@ public final class SslTier implements Tier {
         server = f.channel();
         InetSocketAddress a = (InetSocketAddress) server.localAddress();
         // an edge of this process reaches us without the kernel (same pipeline, same PROXY header): see InProcess
-        inProcess = InProcess.bind(a, (child, loop) -> {
+        Class<? extends Channel> tcp = server instanceof io.netty.channel.epoll.EpollServerSocketChannel
+            ? io.netty.channel.epoll.EpollSocketChannel.class : io.netty.channel.socket.nio.NioSocketChannel.class;
+        inProcess = InProcess.bind(a, tcp, (child, loop) -> {
           child.pipeline().addLast(initializer);
           loop.register(child);
         });
