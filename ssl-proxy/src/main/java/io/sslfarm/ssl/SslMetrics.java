@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * sslfarm.ssl.handshake.duration{engine, result}                      timer (histogram), ClientHello → Finished
  * sslfarm.ssl.connections.active{engine}                              gauge
  * sslfarm.ssl.connections.rejected{reason}                            counter; reason = untrusted_source,
- *        malformed_header, header_too_long, header_timeout, closed_before_header, handshake_timeout, tls_error, max_connections, no_upstream, no_certificate
+ *        malformed_header, header_too_long, header_timeout, closed_before_header, handshake_timeout, tls_error, max_connections, no_upstream, no_certificate,
+ *        max_handshakes, max_handshake_rate (closed at the ClientHello, before any ServerHello)
  * sslfarm.ssl.bytes{direction=in|out, engine}                         counter; plaintext bytes from / to the client
  * sslfarm.ssl.upstream.connect.failures{router}                       counter
  * sslfarm.ssl.connections.unused{reason=client_closed|idle_timeout|drain|error}  counter; handshake done, then closed
@@ -40,7 +41,7 @@ public final class SslMetrics {
   /** Why a connection was closed before relaying (the {@code reason} tag of {@link #REJECTED}). */
   public enum Reject {
     UNTRUSTED_SOURCE, MALFORMED_HEADER, HEADER_TOO_LONG, HEADER_TIMEOUT, CLOSED_BEFORE_HEADER, HANDSHAKE_TIMEOUT, TLS_ERROR, MAX_CONNECTIONS, NO_UPSTREAM,
-    NO_CERTIFICATE;
+    NO_CERTIFICATE, MAX_HANDSHAKES, MAX_HANDSHAKE_RATE;
 
     public String tag() {
       return name().toLowerCase(java.util.Locale.ROOT);

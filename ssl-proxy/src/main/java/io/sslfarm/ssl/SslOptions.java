@@ -45,6 +45,8 @@ public final class SslOptions {
   public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
   public static final int DEFAULT_MAX_CONNECTIONS = 20_000;
+  public static final int DEFAULT_MAX_HANDSHAKES = 1024;
+  public static final int DEFAULT_MAX_HANDSHAKE_RATE = 0;
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
   public static final int DEFAULT_UPSTREAM_RETRIES = 2;
   public static final Duration DEFAULT_UPSTREAM_BACKOFF = Duration.ofSeconds(5);
@@ -78,6 +80,16 @@ public final class SslOptions {
       DEFAULT_IDLE_TIMEOUT, "close a connection with no byte in either direction for this long; 0 = never");
   public static final ConfigKey<Integer> MAX_CONNECTIONS = ConfigKey.of("ssl.max-connections",
       intRange(0, 10_000_000), DEFAULT_MAX_CONNECTIONS, "open downstream connections at most; 0 = no limit");
+  public static final ConfigKey<Integer> MAX_HANDSHAKES = ConfigKey.of("ssl.max-handshakes",
+      intRange(0, 10_000_000), DEFAULT_MAX_HANDSHAKES, "TLS handshakes in progress at most (ClientHello received,"
+          + " not finished); over it a connection is closed at its ClientHello, no ServerHello (HAProxy maxsslconn,"
+          + " handshakes only); 0 = no limit. 1024 = ~3 cores' worth of full handshakes (~3700/s each at ~270 us)"
+          + " at 100 ms client RTT; beyond that a flood only queues CPU work and engine memory");
+  public static final ConfigKey<Integer> MAX_HANDSHAKE_RATE = ConfigKey.of("ssl.max-handshake-rate",
+      intRange(0, 10_000_000), DEFAULT_MAX_HANDSHAKE_RATE, "new TLS handshakes per second at most (token bucket,"
+          + " burst 1 s; resumptions count too: an offered ticket may still need a full handshake); over it a"
+          + " connection is closed at its ClientHello (HAProxy maxsslrate); 0 = no limit. Default 0: the right value"
+          + " depends on the node's cores (~2000-3000 per core leaves CPU for established connections)");
   public static final ConfigKey<Duration> CONNECT_TIMEOUT = ConfigKey.of("ssl.connect-timeout", DURATION_TYPE,
       DEFAULT_CONNECT_TIMEOUT, "timeout of one connect to a router");
   public static final ConfigKey<Integer> UPSTREAM_RETRIES = ConfigKey.of("ssl.upstream-retries", intRange(0, 10),
@@ -92,7 +104,7 @@ public final class SslOptions {
   /** Every key of the tier, for the node's config schema. */
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, PORT_KEY, PROXY_PROTOCOL, TRUSTED_PROXIES, ENGINE,
       PROTOCOLS, CIPHERS, ALPN, SESSION_TICKETS, TICKET_ROTATION, HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS,
-      CONNECT_TIMEOUT, UPSTREAM_RETRIES, UPSTREAM_BACKOFF, UPSTREAM_CONNECT);
+      MAX_HANDSHAKES, MAX_HANDSHAKE_RATE, CONNECT_TIMEOUT, UPSTREAM_RETRIES, UPSTREAM_BACKOFF, UPSTREAM_CONNECT);
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -107,6 +119,8 @@ public final class SslOptions {
   private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
   private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
   private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+  private int maxHandshakes = DEFAULT_MAX_HANDSHAKES;
+  private int maxHandshakeRate = DEFAULT_MAX_HANDSHAKE_RATE;
   private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
   private int upstreamRetries = DEFAULT_UPSTREAM_RETRIES;
   private Duration upstreamBackoff = DEFAULT_UPSTREAM_BACKOFF;
@@ -129,6 +143,8 @@ public final class SslOptions {
     handshakeTimeout = o.handshakeTimeout;
     idleTimeout = o.idleTimeout;
     maxConnections = o.maxConnections;
+    maxHandshakes = o.maxHandshakes;
+    maxHandshakeRate = o.maxHandshakeRate;
     connectTimeout = o.connectTimeout;
     upstreamRetries = o.upstreamRetries;
     upstreamBackoff = o.upstreamBackoff;
@@ -142,7 +158,8 @@ public final class SslOptions {
         .setEngine(TlsEngineKind.parse(c.get(ENGINE))).setProtocols(c.get(PROTOCOLS)).setCiphers(c.get(CIPHERS))
         .setAlpn(c.get(ALPN)).setSessionTickets(c.get(SESSION_TICKETS)).setTicketRotation(c.get(TICKET_ROTATION))
         .setHandshakeTimeout(c.get(HANDSHAKE_TIMEOUT)).setIdleTimeout(c.get(IDLE_TIMEOUT))
-        .setMaxConnections(c.get(MAX_CONNECTIONS)).setConnectTimeout(c.get(CONNECT_TIMEOUT))
+        .setMaxConnections(c.get(MAX_CONNECTIONS)).setMaxHandshakes(c.get(MAX_HANDSHAKES))
+        .setMaxHandshakeRate(c.get(MAX_HANDSHAKE_RATE)).setConnectTimeout(c.get(CONNECT_TIMEOUT))
         .setUpstreamRetries(c.get(UPSTREAM_RETRIES)).setUpstreamBackoff(c.get(UPSTREAM_BACKOFF))
         .setConnectOnData("on-data".equals(c.get(UPSTREAM_CONNECT))).validate();
   }
@@ -294,6 +311,26 @@ public final class SslOptions {
   /** Open downstream connections at most; default {@value #DEFAULT_MAX_CONNECTIONS}; 0 = no limit. */
   public SslOptions setMaxConnections(int maxConnections) {
     this.maxConnections = maxConnections;
+    return this;
+  }
+
+  public int getMaxHandshakes() {
+    return maxHandshakes;
+  }
+
+  /** TLS handshakes in progress at most; default {@value #DEFAULT_MAX_HANDSHAKES}; 0 = no limit. */
+  public SslOptions setMaxHandshakes(int maxHandshakes) {
+    this.maxHandshakes = maxHandshakes;
+    return this;
+  }
+
+  public int getMaxHandshakeRate() {
+    return maxHandshakeRate;
+  }
+
+  /** New TLS handshakes per second at most; default {@value #DEFAULT_MAX_HANDSHAKE_RATE} = no limit. */
+  public SslOptions setMaxHandshakeRate(int maxHandshakeRate) {
+    this.maxHandshakeRate = maxHandshakeRate;
     return this;
   }
 

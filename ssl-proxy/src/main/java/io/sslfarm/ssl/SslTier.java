@@ -19,6 +19,7 @@ import io.sslfarm.node.Tier;
 import io.sslfarm.node.TierContext;
 import io.sslfarm.ssl.listener.DownstreamConnection;
 import io.sslfarm.ssl.listener.DownstreamInitializer;
+import io.sslfarm.ssl.listener.HandshakeAdmission;
 import io.sslfarm.ssl.tls.CertificateSource;
 import io.sslfarm.ssl.tls.TicketKeyManager;
 import io.sslfarm.ssl.tls.TlsContextSelector;
@@ -54,6 +55,7 @@ public final class SslTier implements Tier {
   private volatile CertificateSource certificates;
   private CertificateWatcher watcher;
   private final AtomicLong active = new AtomicLong();
+  private volatile HandshakeAdmission admission;
   private final ChannelGroup channels = new DefaultChannelGroup("sslfarm-ssl", GlobalEventExecutor.INSTANCE);
   private volatile Channel server;
   private volatile InProcess.Binding inProcess;
@@ -121,8 +123,9 @@ public final class SslTier implements Tier {
       ticketKeys.start();
     }
     Promise<HostPort> promise = Promise.promise();
+    admission = new HandshakeAdmission(options.getMaxHandshakes(), options.getMaxHandshakeRate());
     DownstreamInitializer initializer = new DownstreamInitializer(options, selector, connector, metrics, active,
-        channels);
+        channels, admission);
     ServerBootstrap b = new ServerBootstrap()
         .group(vertx.acceptorEventLoopGroup(), vertx.nettyEventLoopGroup())
         .channelFactory(vertx.transport().serverChannelFactory(false))
@@ -172,6 +175,12 @@ public final class SslTier implements Tier {
   @Override
   public long activeConnections() {
     return active.get();
+  }
+
+  /** TLS handshakes in progress now (admitted by {@code ssl.max-handshakes}, not finished); 0 before start. */
+  public int handshakesInProgress() {
+    HandshakeAdmission a = admission;
+    return a == null ? 0 : a.inProgress();
   }
 
   @Override

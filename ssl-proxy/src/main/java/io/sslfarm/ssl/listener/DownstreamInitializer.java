@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * {@code ssl.handshake-timeout} bounds both the PROXY header (the gate's timer: {@code header_timeout}) and accept →
  * finished handshake ({@code handshake_timeout}). PROXY v1 is refused ({@code malformed_header}): edges send v2. Over {@code ssl.max-connections} a new
- * connection is closed at once. Runs on the channel's event loop.
+ * connection is closed at once; over {@code ssl.max-handshakes} or {@code
+ * ssl.max-handshake-rate} (see {@link HandshakeAdmission}) it is closed at its ClientHello, before any ServerHello. Runs on the channel's event loop.
  */
 public final class DownstreamInitializer extends ChannelInitializer<Channel> {
 
@@ -44,9 +45,11 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
   private final SslMetrics metrics;
   private final AtomicLong active;
   private final ChannelGroup channels;
+  private final HandshakeAdmission admission;
 
   public DownstreamInitializer(SslOptions options, TlsContextSelector selector, UpstreamConnector connector,
-                               SslMetrics metrics, AtomicLong active, ChannelGroup channels) {
+                               SslMetrics metrics, AtomicLong active, ChannelGroup channels,
+                               HandshakeAdmission admission) {
     this.options = new SslOptions(options);
     this.gateOptions = new ProxyProtocolGateOptions().setRequired(options.isProxyProtocol())
         .setTrustedSources(CidrSet.parse(options.getTrustedProxies()))
@@ -80,6 +83,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     this.metrics = metrics;
     this.active = active;
     this.channels = channels;
+    this.admission = admission;
   }
 
   @Override
@@ -96,7 +100,7 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     c.source = (InetSocketAddress) ch.remoteAddress();
     c.destination = (InetSocketAddress) ch.localAddress();
     ch.pipeline().addLast(ProxyProtocolGate.HANDLER_NAME, new ProxyProtocolGate(gateOptions, gateListener));
-    ch.pipeline().addLast("sni", new SniTlsHandler(selector, metrics));
+    ch.pipeline().addLast("sni", new SniTlsHandler(selector, metrics, admission));
     ch.pipeline().addLast("downstream", new DownstreamHandler(metrics, connector, relayOptions, relayListener,
         options.isConnectOnData()));
     long deadline = options.getHandshakeTimeout().toMillis();

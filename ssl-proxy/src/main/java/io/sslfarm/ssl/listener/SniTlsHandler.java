@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.sslfarm.ssl.SslMetrics;
 import io.sslfarm.ssl.tls.ServerTlsContext;
 import io.sslfarm.ssl.tls.TlsContextSelector;
@@ -15,16 +16,23 @@ import javax.net.ssl.SSLEngine;
  * context for that name (exact, wildcard, default). The lookup is a local read, so it completes at once on the event
  * loop. Netty's own handshake timers are off: {@link DownstreamInitializer} has one deadline from accept to
  * handshake.
+ *
+ * <p>Before the engine is made, {@link HandshakeAdmission} must admit the handshake ({@code ssl.max-handshakes},
+ * {@code ssl.max-handshake-rate}); else the connection is closed without a ServerHello and counted as rejected
+ * ({@code max_handshakes}, {@code max_handshake_rate}). An admitted handshake is released exactly once: when its
+ * handshake future completes (success or failure) or the channel closes, whichever comes first.
  */
 final class SniTlsHandler extends AbstractSniHandler<ServerTlsContext> {
 
   private final TlsContextSelector selector;
   private final SslMetrics metrics;
+  private final HandshakeAdmission admission;
 
-  SniTlsHandler(TlsContextSelector selector, SslMetrics metrics) {
+  SniTlsHandler(TlsContextSelector selector, SslMetrics metrics, HandshakeAdmission admission) {
     super(0L);
     this.selector = selector;
     this.metrics = metrics;
+    this.admission = admission;
   }
 
   @Override
@@ -46,11 +54,40 @@ final class SniTlsHandler extends AbstractSniHandler<ServerTlsContext> {
       c.reject(metrics, SslMetrics.Reject.NO_CERTIFICATE);
       return;
     }
+    SslMetrics.Reject refused = admission.tryAcquire();
+    if (refused != null) {
+      c.reject(metrics, refused);
+      return;
+    }
+    Slot slot = new Slot(admission);
+    ctx.channel().closeFuture().addListener(slot);
     ServerTlsContext tls = future.getNow();
     c.tls = tls;
     SSLEngine engine = tls.newEngine(ctx.alloc());
     SslHandler ssl = new SslHandler(engine);
     ssl.setHandshakeTimeoutMillis(0);
+    ssl.handshakeFuture().addListener(slot);
     ctx.pipeline().replace(this, "tls", ssl);
+  }
+
+  /**
+   * One admitted handshake: released at the first of its two futures (handshake, close). Both notify on the
+   * channel's event loop; the flag makes the release happen once whatever the order.
+   */
+  private static final class Slot implements GenericFutureListener<Future<Object>> {
+    private final HandshakeAdmission admission;
+    private boolean released;
+
+    Slot(HandshakeAdmission admission) {
+      this.admission = admission;
+    }
+
+    @Override
+    public void operationComplete(Future<Object> f) {
+      if (!released) {
+        released = true;
+        admission.release();
+      }
+    }
   }
 }
