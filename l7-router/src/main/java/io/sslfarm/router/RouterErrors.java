@@ -65,6 +65,11 @@ public final class RouterErrors {
     HEADERS_TOO_LARGE(431, "request headers too large", true),
     /** Body (declared or streamed) larger than router.max-body-size. */
     BODY_TOO_LARGE(413, "request body too large", true),
+    /**
+     * An HTTP/2 GET, HEAD, DELETE, OPTIONS or TRACE without Content-Length whose body (read into memory before
+     * forwarding) exceeds router.h2-buffered-body-max: only that stream is answered, the connection stays open.
+     */
+    H2_BUFFERED_BODY_TOO_LARGE(413, "request body too large", false),
     /** The request head did not arrive within router.header-timeout of its first byte. */
     HEADER_TIMEOUT(408, "request header timeout", true),
     /** The whole request did not arrive within router.request-timeout of its first byte. */

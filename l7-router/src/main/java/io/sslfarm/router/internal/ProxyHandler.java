@@ -424,13 +424,16 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   private void readH2Body(Exchange x, Upstream u) {
     Buffer body = Buffer.buffer(0);
-    long max = options.maxBodySize() > 0 ? options.maxBodySize() : Long.MAX_VALUE;
+    // held in heap until the end of the stream: bounded by router.h2-buffered-body-max (so a connection's streams
+    // hold at most h2-max-concurrent-streams times that), and by router.max-body-size if that is smaller
+    long bodyMax = options.maxBodySize() > 0 ? options.maxBodySize() : Long.MAX_VALUE;
+    long max = Math.min(bodyMax, options.h2BufferedBodyMax());
     x.req.handler(b -> {
       if (x.done) {
         return;
       }
       if (body.length() + (long) b.length() > max) {
-        fail(x, Reason.BODY_TOO_LARGE);
+        fail(x, max < bodyMax ? Reason.H2_BUFFERED_BODY_TOO_LARGE : Reason.BODY_TOO_LARGE);
         return;
       }
       body.appendBuffer(b);
