@@ -74,6 +74,11 @@ public final class RouterErrors {
     HEADER_TIMEOUT(408, "request header timeout", true),
     /** The whole request did not arrive within router.request-timeout of its first byte. */
     REQUEST_TIMEOUT(408, "request timeout", true),
+    /**
+     * No body bytes for router.body-timeout while the router was reading the body. HTTP/1.x: the connection is closed;
+     * HTTP/2: only that stream is answered.
+     */
+    BODY_TIMEOUT(408, "request body timeout", true),
     /** No route matches the host/path and there is no default pool (or it names an unknown pool). */
     NO_ROUTE(503, "no route", false),
     /** The pool has no backend that is up, not ejected and weighted above 0. */

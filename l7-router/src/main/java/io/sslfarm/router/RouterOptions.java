@@ -37,6 +37,7 @@ public final class RouterOptions {
   public static final int DEFAULT_H2_MAX_CONCURRENT_STREAMS = 100;
   public static final int DEFAULT_H2_INITIAL_WINDOW_SIZE = 65_535;
   public static final int DEFAULT_H2_BUFFERED_BODY_MAX = 64 * 1024;
+  public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
 
   public static final ConfigKey<String> HOST = ConfigKey.of("router.host", STRING, DEFAULT_HOST,
       "interface the HTTP listener binds to");
@@ -104,12 +105,17 @@ public final class RouterOptions {
       intRange(0, Integer.MAX_VALUE), DEFAULT_H2_BUFFERED_BODY_MAX, "bytes of body an HTTP/2 GET, HEAD, DELETE,"
           + " OPTIONS or TRACE without Content-Length may carry (it is read into memory before forwarding); larger ="
           + " 413 h2-buffered-body-too-large");
+  public static final ConfigKey<Duration> BODY_TIMEOUT = ConfigKey.of("router.body-timeout", DURATION_TYPE,
+      DEFAULT_BODY_TIMEOUT, "longest wait for the next body bytes of a request (HTTP/1.x or one HTTP/2 stream) while"
+          + " the router is reading it; exceeded = 408 body-timeout (HTTP/1.x: and close; HTTP/2: that stream only)"
+          + " (NGINX client_body_timeout)");
 
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, PORT_KEY, PROXY_PROTOCOL, TRUSTED_PROXIES,
       MAX_HEADER_SIZE, MAX_INITIAL_LINE, MAX_BODY_SIZE, HEADER_TIMEOUT, REQUEST_TIMEOUT, IDLE_TIMEOUT,
       UPSTREAM_CONNECT_TIMEOUT, UPSTREAM_RESPONSE_TIMEOUT, UPSTREAM_MAX_CONNECTIONS, UPSTREAM_QUEUE_SIZE,
       UPSTREAM_QUEUE_TIMEOUT, ACCESS_LOG, ACCESS_LOG_FORMAT, HEADERS_WITH_UNDERSCORES,
-      STICKY_SECRET, EVENT_LOOPS, H2_MAX_CONCURRENT_STREAMS, H2_INITIAL_WINDOW_SIZE, H2_BUFFERED_BODY_MAX);
+      STICKY_SECRET, EVENT_LOOPS, H2_MAX_CONCURRENT_STREAMS, H2_INITIAL_WINDOW_SIZE, H2_BUFFERED_BODY_MAX,
+      BODY_TIMEOUT);
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -134,6 +140,7 @@ public final class RouterOptions {
   private int h2MaxConcurrentStreams = DEFAULT_H2_MAX_CONCURRENT_STREAMS;
   private int h2InitialWindowSize = DEFAULT_H2_INITIAL_WINDOW_SIZE;
   private int h2BufferedBodyMax = DEFAULT_H2_BUFFERED_BODY_MAX;
+  private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
 
   public RouterOptions() {
   }
@@ -162,6 +169,7 @@ public final class RouterOptions {
     h2MaxConcurrentStreams = o.h2MaxConcurrentStreams;
     h2InitialWindowSize = o.h2InitialWindowSize;
     h2BufferedBodyMax = o.h2BufferedBodyMax;
+    bodyTimeout = o.bodyTimeout;
   }
 
   /** Reads every {@code router.*} key (already type-checked by the loader) and validates the combination. */
@@ -178,7 +186,8 @@ public final class RouterOptions {
         .setAccessLogFormat(c.get(ACCESS_LOG_FORMAT))
         .setHeadersWithUnderscores(c.get(HEADERS_WITH_UNDERSCORES)).setStickySecret(c.get(STICKY_SECRET))
         .setEventLoops(c.get(EVENT_LOOPS)).setH2MaxConcurrentStreams(c.get(H2_MAX_CONCURRENT_STREAMS))
-        .setH2InitialWindowSize(c.get(H2_INITIAL_WINDOW_SIZE)).setH2BufferedBodyMax(c.get(H2_BUFFERED_BODY_MAX));
+        .setH2InitialWindowSize(c.get(H2_INITIAL_WINDOW_SIZE)).setH2BufferedBodyMax(c.get(H2_BUFFERED_BODY_MAX))
+        .setBodyTimeout(c.get(BODY_TIMEOUT));
     o.validate();
     return o;
   }
@@ -454,6 +463,19 @@ public final class RouterOptions {
    */
   public RouterOptions setH2BufferedBodyMax(int h2BufferedBodyMax) {
     this.h2BufferedBodyMax = h2BufferedBodyMax;
+    return this;
+  }
+
+  public Duration bodyTimeout() {
+    return bodyTimeout;
+  }
+
+  /**
+   * Longest gap between body bytes of a request while the router reads it (not while it holds the body back itself,
+   * e.g. for a slow backend); default 30 s; 0 = off.
+   */
+  public RouterOptions setBodyTimeout(Duration bodyTimeout) {
+    this.bodyTimeout = bodyTimeout;
     return this;
   }
 

@@ -121,4 +121,61 @@ class Http2BoundsTest {
     assertThat(echo.getString("body")).isEqualTo(small);
     assertThat(echo.getJsonObject("headers").getString("content-length")).isEqualTo(String.valueOf(small.length()));
   }
+
+  private double rejected(String reason) {
+    var c = router.metrics().registry().find("sslfarm.router.rejected").tag("reason", reason).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  void stalledH2Body_gets408_otherStreamsOnTheConnectionUnaffected() {
+    start(RouterFixture.directOptions().setBodyTimeout(Duration.ofMillis(300)),
+        RouterFixture.backend(vertx, "b0", false));
+    long t0 = System.nanoTime();
+    // stream 1: Content-Length 100, 3 bytes sent, then nothing (piped upstream as it comes)
+    Promise<io.vertx.core.http.HttpClientRequest> stalledReq = Promise.promise();
+    Future<HttpClientResponse> stalled = h2.request(req(HttpMethod.POST, "/echo")).compose(r -> {
+      r.putHeader("content-length", "100");
+      r.write(Buffer.buffer("abc"));
+      stalledReq.complete(r);
+      return r.response();
+    });
+    // stream 3: GET without Content-Length, some bytes, then nothing (the buffered path)
+    Future<HttpClientResponse> stalledGet = h2.request(req(HttpMethod.GET, "/echo")).compose(r -> {
+      r.setChunked(true);
+      r.write(Buffer.buffer("abc"));
+      return r.response();
+    });
+    stalledReq.future().await();
+    // meanwhile, another stream on the same connection is served normally
+    HttpClientResponse ok = h2.request(req(HttpMethod.GET, "/")).compose(r -> r.send()).await();
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(stalled.timeout(5, TimeUnit.SECONDS).await().statusCode()).isEqualTo(408);
+    assertThat(stalledGet.timeout(5, TimeUnit.SECONDS).await().statusCode()).isEqualTo(408);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    assertThat(rejected("body-timeout")).isEqualTo(2.0);
+    // the connection is still open: one more request on it
+    HttpClientResponse again = h2.request(req(HttpMethod.GET, "/")).compose(r -> r.send()).await();
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(again.request().connection()).isSameAs(ok.request().connection());
+  }
+
+  @Test
+  void stalledH1Body_gets408AndClose_aSteadyTrickleDoesNot() throws Exception {
+    start(RouterFixture.directOptions().setBodyTimeout(Duration.ofMillis(300)),
+        RouterFixture.backend(vertx, "b0", false));
+    long t0 = System.nanoTime();
+    RouterFixture.RawResult r = RouterFixture.raw(router.port(), 0, 5000, RouterFixture.ascii(
+        "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc"));
+    assertThat(r.statusLine()).isEqualTo("HTTP/1.1 408 Request Timeout");
+    assertThat(r.closed()).isTrue();
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(4));
+    assertThat(rejected("body-timeout")).isEqualTo(1.0);
+    // 4 parts 150 ms apart: no gap reaches the timeout, though the whole body takes longer than it
+    RouterFixture.RawResult trickle = RouterFixture.raw(router.port(), 150, 3000,
+        RouterFixture.ascii("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nConnection: close\r\n\r\nab"),
+        RouterFixture.ascii("cd"), RouterFixture.ascii("e"), RouterFixture.ascii("f"));
+    assertThat(trickle.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+    assertThat(trickle.text()).contains("abcdef");
+  }
 }
