@@ -65,10 +65,20 @@ public final class RouterErrors {
     HEADERS_TOO_LARGE(431, "request headers too large", true),
     /** Body (declared or streamed) larger than router.max-body-size. */
     BODY_TOO_LARGE(413, "request body too large", true),
+    /**
+     * An HTTP/2 GET, HEAD, DELETE, OPTIONS or TRACE without Content-Length whose body (read into memory before
+     * forwarding) exceeds router.h2-buffered-body-max: only that stream is answered, the connection stays open.
+     */
+    H2_BUFFERED_BODY_TOO_LARGE(413, "request body too large", false),
     /** The request head did not arrive within router.header-timeout of its first byte. */
     HEADER_TIMEOUT(408, "request header timeout", true),
     /** The whole request did not arrive within router.request-timeout of its first byte. */
     REQUEST_TIMEOUT(408, "request timeout", true),
+    /**
+     * No body bytes for router.body-timeout while the router was reading the body. HTTP/1.x: the connection is closed;
+     * HTTP/2: only that stream is answered.
+     */
+    BODY_TIMEOUT(408, "request body timeout", true),
     /** No route matches the host/path and there is no default pool (or it names an unknown pool). */
     NO_ROUTE(503, "no route", false),
     /** The pool has no backend that is up, not ejected and weighted above 0. */

@@ -34,6 +34,10 @@ public final class RouterOptions {
   public static final int DEFAULT_UPSTREAM_MAX_CONNECTIONS = 256;
   public static final int DEFAULT_UPSTREAM_QUEUE_SIZE = 1024;
   public static final Duration DEFAULT_UPSTREAM_QUEUE_TIMEOUT = Duration.ofSeconds(2);
+  public static final int DEFAULT_H2_MAX_CONCURRENT_STREAMS = 100;
+  public static final int DEFAULT_H2_INITIAL_WINDOW_SIZE = 65_535;
+  public static final int DEFAULT_H2_BUFFERED_BODY_MAX = 64 * 1024;
+  public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
 
   public static final ConfigKey<String> HOST = ConfigKey.of("router.host", STRING, DEFAULT_HOST,
       "interface the HTTP listener binds to");
@@ -89,12 +93,29 @@ public final class RouterOptions {
           + " farm key kept in the cluster, sealed with the master key (recommended); never logged");
   public static final ConfigKey<Integer> EVENT_LOOPS = ConfigKey.of("router.event-loops", intRange(0, 256), 0,
       "listener instances (one event loop each); 0 = number of CPUs");
+  public static final ConfigKey<Integer> H2_MAX_CONCURRENT_STREAMS = ConfigKey.of(
+      "router.h2-max-concurrent-streams", intRange(1, 65535), DEFAULT_H2_MAX_CONCURRENT_STREAMS,
+      "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS sent to clients: open streams per connection; more are refused"
+          + " (RST_STREAM REFUSED_STREAM)");
+  public static final ConfigKey<Integer> H2_INITIAL_WINDOW_SIZE = ConfigKey.of("router.h2-initial-window-size",
+      intRange(1024, Integer.MAX_VALUE), DEFAULT_H2_INITIAL_WINDOW_SIZE, "HTTP/2 SETTINGS_INITIAL_WINDOW_SIZE"
+          + " sent to clients: body bytes a stream may send ahead of the router (RFC default 65535); the connection"
+          + " window is not enlarged beyond it");
+  public static final ConfigKey<Integer> H2_BUFFERED_BODY_MAX = ConfigKey.of("router.h2-buffered-body-max",
+      intRange(0, Integer.MAX_VALUE), DEFAULT_H2_BUFFERED_BODY_MAX, "bytes of body an HTTP/2 GET, HEAD, DELETE,"
+          + " OPTIONS or TRACE without Content-Length may carry (it is read into memory before forwarding); larger ="
+          + " 413 h2-buffered-body-too-large");
+  public static final ConfigKey<Duration> BODY_TIMEOUT = ConfigKey.of("router.body-timeout", DURATION_TYPE,
+      DEFAULT_BODY_TIMEOUT, "longest wait for the next body bytes of a request (HTTP/1.x or one HTTP/2 stream) while"
+          + " the router is reading it; exceeded = 408 body-timeout (HTTP/1.x: and close; HTTP/2: that stream only)"
+          + " (NGINX client_body_timeout)");
 
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, PORT_KEY, PROXY_PROTOCOL, TRUSTED_PROXIES,
       MAX_HEADER_SIZE, MAX_INITIAL_LINE, MAX_BODY_SIZE, HEADER_TIMEOUT, REQUEST_TIMEOUT, IDLE_TIMEOUT,
       UPSTREAM_CONNECT_TIMEOUT, UPSTREAM_RESPONSE_TIMEOUT, UPSTREAM_MAX_CONNECTIONS, UPSTREAM_QUEUE_SIZE,
       UPSTREAM_QUEUE_TIMEOUT, ACCESS_LOG, ACCESS_LOG_FORMAT, HEADERS_WITH_UNDERSCORES,
-      STICKY_SECRET, EVENT_LOOPS);
+      STICKY_SECRET, EVENT_LOOPS, H2_MAX_CONCURRENT_STREAMS, H2_INITIAL_WINDOW_SIZE, H2_BUFFERED_BODY_MAX,
+      BODY_TIMEOUT);
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -116,6 +137,10 @@ public final class RouterOptions {
   private String headersWithUnderscores = "drop";
   private String stickySecret = "";
   private int eventLoops = 0;
+  private int h2MaxConcurrentStreams = DEFAULT_H2_MAX_CONCURRENT_STREAMS;
+  private int h2InitialWindowSize = DEFAULT_H2_INITIAL_WINDOW_SIZE;
+  private int h2BufferedBodyMax = DEFAULT_H2_BUFFERED_BODY_MAX;
+  private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
 
   public RouterOptions() {
   }
@@ -141,6 +166,10 @@ public final class RouterOptions {
     headersWithUnderscores = o.headersWithUnderscores;
     stickySecret = o.stickySecret;
     eventLoops = o.eventLoops;
+    h2MaxConcurrentStreams = o.h2MaxConcurrentStreams;
+    h2InitialWindowSize = o.h2InitialWindowSize;
+    h2BufferedBodyMax = o.h2BufferedBodyMax;
+    bodyTimeout = o.bodyTimeout;
   }
 
   /** Reads every {@code router.*} key (already type-checked by the loader) and validates the combination. */
@@ -156,7 +185,9 @@ public final class RouterOptions {
         .setUpstreamQueueTimeout(c.get(UPSTREAM_QUEUE_TIMEOUT)).setAccessLog(c.get(ACCESS_LOG))
         .setAccessLogFormat(c.get(ACCESS_LOG_FORMAT))
         .setHeadersWithUnderscores(c.get(HEADERS_WITH_UNDERSCORES)).setStickySecret(c.get(STICKY_SECRET))
-        .setEventLoops(c.get(EVENT_LOOPS));
+        .setEventLoops(c.get(EVENT_LOOPS)).setH2MaxConcurrentStreams(c.get(H2_MAX_CONCURRENT_STREAMS))
+        .setH2InitialWindowSize(c.get(H2_INITIAL_WINDOW_SIZE)).setH2BufferedBodyMax(c.get(H2_BUFFERED_BODY_MAX))
+        .setBodyTimeout(c.get(BODY_TIMEOUT));
     o.validate();
     return o;
   }
@@ -396,6 +427,55 @@ public final class RouterOptions {
   /** Listener instances; default 0 = number of CPUs. */
   public RouterOptions setEventLoops(int eventLoops) {
     this.eventLoops = eventLoops;
+    return this;
+  }
+
+  public int h2MaxConcurrentStreams() {
+    return h2MaxConcurrentStreams;
+  }
+
+  /** HTTP/2 streams open at once per downstream connection (SETTINGS_MAX_CONCURRENT_STREAMS); default 100. */
+  public RouterOptions setH2MaxConcurrentStreams(int h2MaxConcurrentStreams) {
+    this.h2MaxConcurrentStreams = h2MaxConcurrentStreams;
+    return this;
+  }
+
+  public int h2InitialWindowSize() {
+    return h2InitialWindowSize;
+  }
+
+  /**
+   * HTTP/2 per-stream flow-control window granted to clients (SETTINGS_INITIAL_WINDOW_SIZE); default 65535, the RFC
+   * default. The connection window is the RFC's 65535 too, or this value if larger.
+   */
+  public RouterOptions setH2InitialWindowSize(int h2InitialWindowSize) {
+    this.h2InitialWindowSize = h2InitialWindowSize;
+    return this;
+  }
+
+  public int h2BufferedBodyMax() {
+    return h2BufferedBodyMax;
+  }
+
+  /**
+   * Bytes of body an HTTP/2 request of a usually bodyless method without Content-Length may carry, read into memory
+   * before forwarding; default 64 KiB (router.max-body-size still applies if smaller); larger = 413.
+   */
+  public RouterOptions setH2BufferedBodyMax(int h2BufferedBodyMax) {
+    this.h2BufferedBodyMax = h2BufferedBodyMax;
+    return this;
+  }
+
+  public Duration bodyTimeout() {
+    return bodyTimeout;
+  }
+
+  /**
+   * Longest gap between body bytes of a request while the router reads it (not while it holds the body back itself,
+   * e.g. for a slow backend); default 30 s; 0 = off.
+   */
+  public RouterOptions setBodyTimeout(Duration bodyTimeout) {
+    this.bodyTimeout = bodyTimeout;
     return this;
   }
 

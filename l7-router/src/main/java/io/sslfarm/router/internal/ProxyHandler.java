@@ -386,7 +386,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         if (chunkedBody) {
           ureq.setChunked(true);
         }
-        resp = x.h2Body != null ? ureq.send(x.h2Body) : ureq.send(req);
+        resp = x.h2Body != null ? ureq.send(x.h2Body) : ureq.send(new WatchedBody(x));
       } else {
         if (!req.isEnded()) {
           req.resume(); // an HTTP/2 body read up front has ended the request already
@@ -424,29 +424,141 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   private void readH2Body(Exchange x, Upstream u) {
     Buffer body = Buffer.buffer(0);
-    long max = options.maxBodySize() > 0 ? options.maxBodySize() : Long.MAX_VALUE;
-    x.req.handler(b -> {
+    WatchedBody in = new WatchedBody(x);
+    // held in heap until the end of the stream: bounded by router.h2-buffered-body-max (so a connection's streams
+    // hold at most h2-max-concurrent-streams times that), and by router.max-body-size if that is smaller
+    long bodyMax = options.maxBodySize() > 0 ? options.maxBodySize() : Long.MAX_VALUE;
+    long max = Math.min(bodyMax, options.h2BufferedBodyMax());
+    in.handler(b -> {
       if (x.done) {
         return;
       }
       if (body.length() + (long) b.length() > max) {
-        fail(x, Reason.BODY_TOO_LARGE);
+        fail(x, max < bodyMax ? Reason.H2_BUFFERED_BODY_TOO_LARGE : Reason.BODY_TOO_LARGE);
         return;
       }
       body.appendBuffer(b);
     });
-    x.req.exceptionHandler(t -> {
+    in.exceptionHandler(t -> {
       if (!x.done) {
         finish(x, 0);
       }
     });
-    x.req.endHandler(v -> {
+    in.endHandler(v -> {
       if (!x.done) {
         x.h2Body = body;
         forward(x, u);
       }
     });
-    x.req.resume();
+    in.resume();
+  }
+
+  /**
+   * The downstream request body as the router reads it, with {@code router.body-timeout}: while the stream flows
+   * (not while the router holds it back: before forwarding, or paused for a slow backend) and has not ended, a gap
+   * of that long between body chunks answers 408 {@link Reason#BODY_TIMEOUT} (HTTP/1.x: and closes; HTTP/2: that
+   * stream only). One timer per gap, not per chunk: a chunk only notes the time.
+   */
+  private final class WatchedBody implements io.vertx.core.streams.ReadStream<Buffer> {
+    private final Exchange x;
+    private final long timeoutNanos;
+    private long lastChunk = System.nanoTime();
+    private long timer = -1;
+    private boolean flowing;
+
+    WatchedBody(Exchange x) {
+      this.x = x;
+      this.timeoutNanos = options.bodyTimeout().toNanos();
+    }
+
+    @Override
+    public WatchedBody exceptionHandler(Handler<Throwable> h) {
+      x.req.exceptionHandler(t -> {
+        cancel();
+        if (h != null) {
+          h.handle(t);
+        }
+      });
+      return this;
+    }
+
+    @Override
+    public WatchedBody handler(Handler<Buffer> h) {
+      x.req.handler(h == null ? null : b -> {
+        lastChunk = System.nanoTime();
+        h.handle(b);
+      });
+      return this;
+    }
+
+    @Override
+    public WatchedBody pause() {
+      flowing = false;
+      cancel();
+      x.req.pause();
+      return this;
+    }
+
+    @Override
+    public WatchedBody resume() {
+      x.req.resume();
+      flow();
+      return this;
+    }
+
+    @Override
+    public WatchedBody fetch(long amount) {
+      x.req.fetch(amount);
+      flow();
+      return this;
+    }
+
+    @Override
+    public WatchedBody endHandler(Handler<Void> h) {
+      x.req.endHandler(v -> {
+        cancel();
+        if (h != null) {
+          h.handle(v);
+        }
+      });
+      return this;
+    }
+
+    private void flow() {
+      if (flowing || timeoutNanos <= 0 || x.done || x.req.isEnded()) {
+        return;
+      }
+      flowing = true;
+      lastChunk = System.nanoTime(); // the gap counts from when the router asks for more
+      arm(timeoutNanos);
+    }
+
+    private void arm(long nanos) {
+      long ms = Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos));
+      timer = vertx.setTimer(ms, id -> onTimer());
+    }
+
+    private void onTimer() {
+      timer = -1;
+      if (!flowing || x.done || x.req.isEnded()) {
+        return;
+      }
+      long idle = System.nanoTime() - lastChunk;
+      if (idle < timeoutNanos) {
+        arm(timeoutNanos - idle);
+        return;
+      }
+      flowing = false;
+      LOG.debug("conn#{} no request body bytes for {} ms: 408", x.down.id(), options.bodyTimeout().toMillis());
+      fail(x, Reason.BODY_TIMEOUT);
+    }
+
+    private void cancel() {
+      if (timer != -1) {
+        vertx.cancelTimer(timer);
+        timer = -1;
+      }
+    }
   }
 
   private static boolean isStaleConnection(Throwable t) {
@@ -506,6 +618,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   }
 
   private void upstreamFailed(Exchange x, Throwable cause) {
+    if (x.done) {
+      return; // answered already (e.g. the body timed out and the upstream request was reset)
+    }
     boolean timeout = cause instanceof java.util.concurrent.TimeoutException
         || cause.getClass().getSimpleName().contains("Timeout");
     LOG.warn("conn#{} upstream {} failed: {}", x.down.id(), x.upstream, cause.toString());
@@ -606,11 +721,14 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     if (x.done) {
       return;
     }
-    if (x.upstreamRequest != null) {
-      x.upstreamRequest.reset();
-    }
+    // answer first, then stop the upstream exchange: resetting it fails its response at once, which must find this
+    // exchange done rather than answer 502 in place of this reason
+    HttpClientRequest upstreamRequest = x.upstreamRequest;
     RouterErrors.send(x.req, reason, metrics);
     finish(x, reason.status());
+    if (upstreamRequest != null) {
+      upstreamRequest.reset();
+    }
   }
 
   private void finish(Exchange x, int status) {

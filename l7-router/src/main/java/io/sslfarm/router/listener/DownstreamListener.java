@@ -21,6 +21,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -74,6 +75,8 @@ public final class DownstreamListener {
   private static final Logger LOG = LoggerFactory.getLogger(DownstreamListener.class);
   private static final AttributeKey<StrictHttpHandler> STRICT = AttributeKey.valueOf("sslfarm.router.strict");
   private static final String FRONT_NAME = "sslfarmRouterFront";
+  /** The HTTP/2 connection window every connection starts with (RFC 9113 §6.9.2); it is not set by SETTINGS. */
+  private static final int RFC_H2_WINDOW = 65_535;
   private static final String PROBE_REQUEST = "GET /.sslfarm-probe HTTP/1.1\r\nHost: probe\r\n\r\n";
 
   private final Vertx vertx;
@@ -164,7 +167,13 @@ public final class DownstreamListener {
         .setTcpNoDelay(true)
         .setReuseAddress(true)
         .setIdleTimeout((int) options.idleTimeout().toMillis())
-        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        // explicit HTTP/2 bounds: streams per connection, and per-stream and connection windows (what a client may
+        // send ahead of the router), at the RFC defaults rather than Vert.x's
+        .setHttp2ConnectionWindowSize(Math.max(RFC_H2_WINDOW, options.h2InitialWindowSize()));
+    so.setInitialSettings(new Http2Settings(so.getInitialSettings())
+        .setMaxConcurrentStreams(options.h2MaxConcurrentStreams())
+        .setInitialWindowSize(options.h2InitialWindowSize()));
     HttpServer server = vertx.createHttpServer(so);
     server.connectionHandler(this::onConnection);
     server.requestHandler(requestHandler);
