@@ -72,10 +72,6 @@ public final class InProcess {
     enabled = on;
   }
 
-  public static boolean isEnabled() {
-    return enabled;
-  }
-
   /** In-process connections made since start (all tiers of this process). */
   public static long connects() {
     return CONNECTS.sum();
@@ -169,11 +165,6 @@ public final class InProcess {
 
   static void connected() {
     CONNECTS.increment();
-  }
-
-  /** For tests and logs: is {@code ch} one end of an in-process hop? */
-  public static boolean isInProcess(Channel ch) {
-    return ch instanceof InProcessChannel;
   }
 
   private static boolean isLocal(InetAddress a) {

@@ -18,13 +18,13 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.PlatformDependent;
 import java.net.ConnectException;
 import java.net.SocketAddress;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ConnectionPendingException;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -76,8 +76,11 @@ public final class InProcessChannel extends AbstractChannel implements DuplexCha
   private final Config config = new Config(this);
   private final boolean acceptedEnd;
   private final Class<? extends Channel> tcpType;
-  /** Received, not yet read; written by the peer (any thread), polled on this channel's loop. */
-  private final Queue<ByteBuf> received = new ConcurrentLinkedQueue<>();
+  /**
+   * Received, not yet read: filled by the peer (any thread), polled only on this channel's loop (one consumer: an
+   * MPSC queue, chunked, no node allocated per buffer).
+   */
+  private final Queue<ByteBuf> received = PlatformDependent.newMpscQueue();
   private final AtomicLong receivedBytes = new AtomicLong();
   private final AtomicBoolean deliveryScheduled = new AtomicBoolean();
   private final Runnable deliverTask = () -> {
@@ -277,7 +280,7 @@ public final class InProcessChannel extends AbstractChannel implements DuplexCha
     }
     if (moved) {
       if (p.state == State.CLOSED) {
-        p.releaseReceived(); // it closed while we queued: nobody else will
+        p.releaseReceivedOnLoop(); // it closed while we queued: nobody else will
       } else {
         p.deliverSoon();
       }
@@ -449,6 +452,15 @@ public final class InProcessChannel extends AbstractChannel implements DuplexCha
       if (outputShutdown) {
         unsafe().close(unsafe().voidPromise());
       }
+    }
+  }
+
+  /** {@link #releaseReceived} from another thread: on this channel's loop, the queue's only consumer. */
+  private void releaseReceivedOnLoop() {
+    try {
+      runOnLoop(this::releaseReceived);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      releaseReceived(); // the loop is shutting down: nothing polls any more
     }
   }
 
