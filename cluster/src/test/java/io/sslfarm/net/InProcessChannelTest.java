@@ -202,7 +202,12 @@ class InProcessChannelTest {
     ch.config().setWriteBufferHighWaterMark(64 * 1024);
     byte[] sent = ch.eventLoop().submit(() -> writeRandom(ch, 4 * 1024 * 1024, 3)).get();
     await().atMost(Duration.ofSeconds(10)).until(() -> !ch.isWritable());
-    Thread.sleep(100); // nothing may move while the receiver does not read
+    // nothing may move while the receiver does not read: let both loops run every task queued so far (deliveries
+    // and writer wake-ups included), twice, instead of sleeping
+    for (int i = 0; i < 2; i++) {
+      accepted.get().eventLoop().submit(() -> { }).get(5, TimeUnit.SECONDS);
+      ch.eventLoop().submit(() -> { }).get(5, TimeUnit.SECONDS);
+    }
     assertThat(serverSink.bytes.get()).isZero();
     assertThat(((InProcessChannel) accepted.get()).queuedBytesForTest()).isBetween(1L,
         (long) InProcessChannel.RECEIVE_BUFFER + 16 * 1024);
