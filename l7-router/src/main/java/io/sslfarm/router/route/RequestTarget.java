@@ -160,6 +160,9 @@ public final class RequestTarget {
     if (raw == null || raw.isEmpty() || raw.charAt(0) != '/') {
       return null;
     }
+    if (raw.indexOf('%') < 0 && raw.indexOf("//") < 0 && raw.indexOf("/.") < 0) {
+      return raw; // already normal (the common case, on every request): no escape, no empty or dot segment
+    }
     // 1. percent-encoding normalisation (RFC 3986 §6.2.2.1, §6.2.2.2)
     StringBuilder d = new StringBuilder(raw.length());
     for (int i = 0; i < raw.length(); i++) {
