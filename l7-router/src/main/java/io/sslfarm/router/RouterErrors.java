@@ -1,6 +1,7 @@
 package io.sslfarm.router;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -182,6 +183,33 @@ public final class RouterErrors {
     } else {
       resp.end(reason.body());
     }
+  }
+
+  /**
+   * Answers a request the router's own HTTP/1.x path has parsed ({@code ctx}'s outbound path passes through the
+   * response encoder). The connection stays open if the reason allows it and {@code keepAlive}; the returned future
+   * completes when the answer is written (and the connection closed, if it is).
+   */
+  public static ChannelFuture send(ChannelHandlerContext ctx, Reason reason, RouterMetrics metrics,
+      HttpVersion version, boolean keepAlive) {
+    metrics.rejected(reason);
+    boolean close = reason.closesConnection() || !keepAlive;
+    byte[] body = reason.body().getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse r = new DefaultFullHttpResponse(version == HttpVersion.HTTP_1_0 ? HttpVersion.HTTP_1_0
+        : HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(reason.status()), Unpooled.wrappedBuffer(body));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+        .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    if (close) {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (version == HttpVersion.HTTP_1_0) {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    ChannelFuture f = ctx.writeAndFlush(r);
+    if (close) {
+      f.addListener(ChannelFutureListener.CLOSE);
+    }
+    return f;
   }
 
   /**

@@ -93,6 +93,24 @@ public final class RouterMetrics {
     t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
+  private final Map<String, Counter[]> stickyCounters = new ConcurrentHashMap<>();
+
+  /** {@link #sticky(String, String)} without building a key per request: one counter per pool and outcome. */
+  public void sticky(String pool, io.sslfarm.router.affinity.StickyDecision.Outcome outcome) {
+    Counter[] byOutcome = stickyCounters.get(pool);
+    if (byOutcome == null) {
+      byOutcome = stickyCounters.computeIfAbsent(pool,
+          k -> new Counter[io.sslfarm.router.affinity.StickyDecision.Outcome.values().length]);
+    }
+    Counter c = byOutcome[outcome.ordinal()];
+    if (c == null) {
+      c = Counter.builder(PREFIX + "sticky").description("sticky routing outcomes")
+          .tags("pool", pool, "outcome", outcome.tag()).register(registry);
+      byOutcome[outcome.ordinal()] = c; // a benign race: the registry returns the same meter for the same id
+    }
+    c.increment();
+  }
+
   /** Sticky outcomes: hit, new (no binding yet), restick (bound backend unusable), forged, stale, unknown. */
   public void sticky(String pool, String outcome) {
     counter("sticky|" + pool + "|" + outcome, () -> Counter.builder(PREFIX + "sticky")

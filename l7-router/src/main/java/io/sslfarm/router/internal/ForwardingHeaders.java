@@ -78,13 +78,86 @@ public final class ForwardingHeaders {
   }
 
   /** True if some header name contains {@code _}. */
-  static boolean hasUnderscoreName(MultiMap headers) {
+  static boolean hasUnderscoreName(Iterable<Map.Entry<String, String>> headers) {
     for (Map.Entry<String, String> e : headers) {
       if (e.getKey().indexOf('_') >= 0) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Where {@link #buildRequest} and {@link #filterResponse} put their result: into a copy (the HTTP/2 path, Vert.x
+   * headers) or back into the message's own headers, edited in place (the HTTP/1.x path, Netty headers: nothing is
+   * copied for the headers that stay, which are nearly all).
+   */
+  interface Target {
+    /** An end-to-end header that stays. */
+    void keep(String name, String value);
+
+    /** Every header of this name goes. */
+    void drop(String name);
+
+    /** Sets (replaces) a header the router writes. */
+    void set(String name, String value);
+
+    /** A copy into {@code out} (which starts empty). */
+    static Target copyInto(MultiMap out) {
+      return new Target() {
+        @Override
+        public void keep(String name, String value) {
+          out.add(name, value);
+        }
+
+        @Override
+        public void drop(String name) {
+        }
+
+        @Override
+        public void set(String name, String value) {
+          out.set(name, value);
+        }
+      };
+    }
+  }
+
+  /** Edits Netty headers in place; {@link #apply} removes what was dropped (not while iterating). */
+  static final class InPlace implements Target {
+    private final io.netty.handler.codec.http.HttpHeaders headers;
+    private java.util.List<String> dropped;
+
+    InPlace(io.netty.handler.codec.http.HttpHeaders headers) {
+      this.headers = headers;
+    }
+
+    @Override
+    public void keep(String name, String value) {
+    }
+
+    @Override
+    public void drop(String name) {
+      if (dropped == null) {
+        dropped = new java.util.ArrayList<>(4);
+      }
+      dropped.add(name);
+    }
+
+    @Override
+    public void set(String name, String value) {
+      apply();
+      headers.set(name, value);
+    }
+
+    /** Removes the dropped names; called by {@link #set} and by the caller when done. */
+    void apply() {
+      if (dropped != null) {
+        for (String n : dropped) {
+          headers.remove(n);
+        }
+        dropped = null;
+      }
+    }
   }
 
   /**
@@ -108,12 +181,12 @@ public final class ForwardingHeaders {
   }
 
   /** Names listed in {@code Connection} (lower case). */
-  static Set<String> connectionListed(MultiMap headers) {
-    if (!headers.contains(HttpHeaders.CONNECTION)) {
+  static Set<String> connectionListed(java.util.List<String> connectionValues) {
+    if (connectionValues.isEmpty()) {
       return Set.of();
     }
     Set<String> out = null;
-    for (String v : headers.getAll(HttpHeaders.CONNECTION)) {
+    for (String v : connectionValues) {
       for (String t : v.split(",")) {
         String n = t.trim().toLowerCase(Locale.ROOT);
         if (!n.isEmpty()) {
@@ -136,7 +209,27 @@ public final class ForwardingHeaders {
    */
   static String buildRequest(MultiMap in, MultiMap out, DownstreamConnection d, String host, Underscores underscores,
       RouterMetrics metrics) {
-    Set<String> listed = connectionListed(in);
+    return buildRequest(in, in.getAll(HttpHeaders.CONNECTION), Target.copyInto(out), d, host, underscores, metrics);
+  }
+
+  /** The HTTP/1.x path: edits the request's own headers. */
+  static String buildRequest(io.netty.handler.codec.http.HttpHeaders in, DownstreamConnection d, String host,
+      Underscores underscores, RouterMetrics metrics) {
+    InPlace t = new InPlace(in);
+    String id = buildRequest(in, in.getAll(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION), t, d, host,
+        underscores, metrics);
+    t.apply();
+    return id;
+  }
+
+  /**
+   * @param in               the downstream request's headers
+   * @param connectionValues the values of its {@code Connection} headers
+   * @param out              receives the upstream request's headers (a copy, or {@code in} edited in place)
+   */
+  private static String buildRequest(Iterable<Map.Entry<String, String>> in, java.util.List<String> connectionValues,
+      Target out, DownstreamConnection d, String host, Underscores underscores, RouterMetrics metrics) {
+    Set<String> listed = connectionListed(connectionValues);
     boolean allowUnderscores = underscores == Underscores.ALLOW;
     int dropped = 0;
     String requestId = null;
@@ -145,24 +238,27 @@ public final class ForwardingHeaders {
       boolean underscore = name.indexOf('_') >= 0;
       if (underscore && !allowUnderscores) {
         dropped++;
+        out.drop(name);
         continue;
       }
       String n = candidate(name, !listed.isEmpty());
       if (n == null) {
-        out.add(name, e.getValue());
+        out.keep(name, e.getValue());
         continue;
       }
       if (isHopByHop(n) || isForwarding(n) || listed.contains(n) || n.startsWith(":")
           || underscore && isForwarding(n.replace('_', '-'))) {
+        out.drop(name);
         continue;
       }
       if (n.equals("x-request-id")) {
         if (requestId == null && REQUEST_ID.matcher(e.getValue()).matches()) {
           requestId = e.getValue();
         }
+        out.drop(name);
         continue;
       }
-      out.add(name, e.getValue());
+      out.keep(name, e.getValue());
     }
     if (dropped > 0) {
       metrics.headersDropped("underscore", dropped);
@@ -208,13 +304,26 @@ public final class ForwardingHeaders {
 
   /** Copies an upstream response's end-to-end headers downstream. */
   static void copyResponse(MultiMap in, MultiMap out) {
-    Set<String> listed = connectionListed(in);
+    filterResponse(in, in.getAll(HttpHeaders.CONNECTION), Target.copyInto(out));
+  }
+
+  /** The HTTP/1.x path: removes an upstream response's hop-by-hop headers in place. */
+  static void filterResponse(io.netty.handler.codec.http.HttpHeaders h) {
+    InPlace t = new InPlace(h);
+    filterResponse(h, h.getAll(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION), t);
+    t.apply();
+  }
+
+  private static void filterResponse(Iterable<Map.Entry<String, String>> in, java.util.List<String> connectionValues,
+      Target out) {
+    Set<String> listed = connectionListed(connectionValues);
     for (Map.Entry<String, String> e : in) {
       String n = candidate(e.getKey(), !listed.isEmpty());
       if (n != null && (isHopByHop(n) || listed.contains(n))) {
+        out.drop(e.getKey());
         continue;
       }
-      out.add(e.getKey(), e.getValue());
+      out.keep(e.getKey(), e.getValue());
     }
   }
 }

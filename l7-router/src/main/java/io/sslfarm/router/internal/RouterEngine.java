@@ -76,10 +76,14 @@ public final class RouterEngine {
       pools = new UpstreamPools(vertx, control, client, metrics, UpstreamQueue.Limits.of(options));
       pools.apply(config);
       listener = new DownstreamListener(vertx, options, metrics);
+      StickyCookieCodec cookies = new StickyCookieCodec(keys);
+      AccessLog accessLog = new AccessLog(options.accessLog(), options.accessLogFormat());
       ProxyHandler handler = new ProxyHandler(vertx, options, metrics, listener, () -> routes, pools, client,
-          new StickyCookieCodec(keys), this::sessionTable, new AccessLog(options.accessLog(),
-          options.accessLogFormat()));
-      listener.listen(handler).onComplete(p);
+          cookies, this::sessionTable, accessLog);
+      VertxInternal vi = (VertxInternal) vertx;
+      ProxyCore http1 = new ProxyCore(options, metrics, () -> routes, pools, cookies, this::sessionTable, accessLog,
+          vi.transport().channelFactory(false), vi.nameResolver().nettyAddressResolverGroup());
+      listener.listen(handler, http1).onComplete(p);
     });
     return p.future();
   }

@@ -1,6 +1,10 @@
 package io.sslfarm.router.listener;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -75,6 +79,7 @@ public final class DownstreamListener {
   private static final Logger LOG = LoggerFactory.getLogger(DownstreamListener.class);
   private static final AttributeKey<StrictHttpHandler> STRICT = AttributeKey.valueOf("sslfarm.router.strict");
   private static final String FRONT_NAME = "sslfarmRouterFront";
+  private static final String HTTP1_CODEC = "sslfarmHttpCodec";
   /** The HTTP/2 connection window every connection starts with (RFC 9113 §6.9.2); it is not set by SETTINGS. */
   private static final int RFC_H2_WINDOW = 65_535;
   private static final String PROBE_REQUEST = "GET /.sslfarm-probe HTTP/1.1\r\nHost: probe\r\n\r\n";
@@ -87,6 +92,7 @@ public final class DownstreamListener {
   private final Map<HttpConnection, DownstreamConnection> connections = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final List<HttpServer> servers = new ArrayList<>();
+  private volatile Http1Handlers http1;
   private final Promise<Void> frontInstalled = Promise.promise();
   private volatile boolean front;
   private volatile InProcess.Binding inProcess;
@@ -123,7 +129,60 @@ public final class DownstreamListener {
         }
       }
     };
-    metrics.registerConnections(connections::size);
+    metrics.registerConnections(() -> connections.size() + (http1 == null ? 0 : http1.openConnections()));
+  }
+
+  /**
+   * The router's own HTTP/1.x path ({@code io.sslfarm.router.internal.Http1Proxy}): what the listener installs on a
+   * connection whose first bytes are HTTP/1.x, and how it drains and closes those connections (Vert.x does not know
+   * them).
+   */
+  public interface Http1Handlers {
+    /** The last handler of a new HTTP/1.x connection's pipeline, after the codec and the strict checks. */
+    ChannelHandler http1(DownstreamConnection connection);
+
+    int openConnections();
+
+    /** Stop accepting: each connection finishes its exchange with {@code Connection: close}; idle ones close. */
+    void drain();
+
+    /** Closes every connection left. */
+    void close();
+  }
+
+  /**
+   * Binds like {@link #listen(Handler)}, with HTTP/1.x connections served by {@code http1} and HTTP/2 ones by
+   * Vert.x ({@code requestHandler}).
+   */
+  public Future<Integer> listen(Handler<HttpServerRequest> requestHandler, Http1Handlers http1) {
+    this.http1 = http1;
+    return listen(requestHandler);
+  }
+
+  /** Replaces Vert.x's handlers after the sniffer with the router's HTTP/1.x pipeline (on the channel's loop). */
+  private void installHttp1(ChannelHandlerContext sniffer, StrictHttpHandler strict) {
+    Channel ch = sniffer.channel();
+    ChannelPipeline p = ch.pipeline();
+    ProxyInfo proxy = ch.attr(ProxyProtocolGate.PROXY_INFO).get();
+    Http1Handlers h = http1;
+    if (proxy == null || h == null) {
+      ch.close(); // cannot happen: the gate sets it before passing any byte on
+      return;
+    }
+    List<String> names = p.names();
+    for (int i = names.indexOf(StrictHttpHandler.SNIFFER_NAME) + 1; i < names.size(); i++) {
+      if (p.context(names.get(i)) != null) {
+        p.remove(names.get(i)); // Vert.x's HTTP/1.x-or-h2c detector and idle handler: it never sees this connection
+      }
+    }
+    DownstreamConnection dc = DownstreamConnection.of(ids.incrementAndGet(), proxy, port);
+    p.addLast(HTTP1_CODEC, new HttpServerCodec(new HttpDecoderConfig()
+            .setMaxInitialLineLength(options.maxInitialLine())
+            .setMaxHeaderSize(options.maxHeaderSize())
+            .setMaxChunkSize(65536)))
+        .addLast(StrictHttpHandler.NAME, strict)
+        .addLast("sslfarmContinue", new HttpServerExpectContinueHandler())
+        .addLast("sslfarmProxy", h.http1(dc));
   }
 
   /** Binds {@code instances} servers on the configured port; completes with the bound port once the front is in. */
@@ -251,7 +310,8 @@ public final class DownstreamListener {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof Channel child) {
         StrictHttpHandler strict = new StrictHttpHandler(metrics, options.maxBodySize(), options.headerTimeout().toMillis(),
-            options.requestTimeout().toMillis(), options.proxyProtocol());
+            options.requestTimeout().toMillis(), options.proxyProtocol(),
+            http1 == null ? null : DownstreamListener.this::installHttp1);
         child.attr(STRICT).set(strict);
         child.pipeline().addFirst(ProxyProtocolGate.HANDLER_NAME, new ProxyProtocolGate(gateOptions, gateListener))
             .addAfter(ProxyProtocolGate.HANDLER_NAME, StrictHttpHandler.SNIFFER_NAME, strict.sniffer());
@@ -276,7 +336,8 @@ public final class DownstreamListener {
   }
 
   public long activeConnections() {
-    return connections.size();
+    Http1Handlers h = http1;
+    return connections.size() + (h == null ? 0 : h.openConnections());
   }
 
   public int port() {
@@ -293,6 +354,10 @@ public final class DownstreamListener {
   /** Closes the listeners and every connection that is left. */
   public Future<Void> close() {
     unbindInProcess();
+    Http1Handlers h = http1;
+    if (h != null) {
+      h.close();
+    }
     List<Future<Void>> fs = new ArrayList<>();
     synchronized (servers) {
       servers.forEach(s -> fs.add(s.close().recover(t -> Future.succeededFuture())));
@@ -306,6 +371,10 @@ public final class DownstreamListener {
    */
   public Future<Void> stopAccepting() {
     unbindInProcess();
+    Http1Handlers h = http1;
+    if (h != null) {
+      h.drain();
+    }
     synchronized (servers) {
       servers.forEach(s -> s.shutdown(java.time.Duration.ofHours(1)));
     }

@@ -1,6 +1,7 @@
 package io.sslfarm.router.listener;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -65,6 +66,10 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
   private static final byte[] H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
   private final RouterMetrics metrics;
+  private final java.util.function.BiConsumer<ChannelHandlerContext, StrictHttpHandler> http1;
+  /** The connection's first bytes while they may still be the HTTP/2 preface (the own HTTP/1.x path only). */
+  private ByteBuf undecided;
+  private boolean decided;
   private final long maxBody;
   private final long headerTimeoutMs;
   private final long requestTimeoutMs;
@@ -102,6 +107,17 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
    */
   public StrictHttpHandler(RouterMetrics metrics, long maxBody, long headerTimeoutMs, long requestTimeoutMs,
       boolean proxyRequired) {
+    this(metrics, maxBody, headerTimeoutMs, requestTimeoutMs, proxyRequired, null);
+  }
+
+  /**
+   * @param http1 if not null, an HTTP/1.x connection is not left to Vert.x: once its first bytes tell it is not the
+   *              HTTP/2 preface, {@code http1} replaces everything after the sniffer with the router's own HTTP/1.x
+   *              pipeline (codec, this handler, …); bytes that cannot tell yet are held until they can
+   */
+  public StrictHttpHandler(RouterMetrics metrics, long maxBody, long headerTimeoutMs, long requestTimeoutMs,
+      boolean proxyRequired, java.util.function.BiConsumer<ChannelHandlerContext, StrictHttpHandler> http1) {
+    this.http1 = http1;
     this.metrics = metrics;
     this.maxBody = maxBody;
     this.headerTimeoutMs = headerTimeoutMs;
@@ -127,6 +143,10 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
           return;
         }
         if (msg instanceof ByteBuf b && b.isReadable()) {
+          if (http1 != null && !decided) {
+            decide(c, b);
+            return;
+          }
           if (prefaceMatched >= 0 && prefaceMatched < H2_PREFACE.length) {
             int before = b.readerIndex();
             if (!checkPreface(c, b)) {
@@ -158,7 +178,56 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
         }
         c.fireChannelRead(msg);
       }
+
+      @Override
+      public void handlerRemoved(ChannelHandlerContext c) {
+        releaseUndecided();
+      }
+
+      @Override
+      public void channelInactive(ChannelHandlerContext c) {
+        releaseUndecided();
+        c.fireChannelInactive();
+      }
     };
+  }
+
+  /**
+   * The own HTTP/1.x path: the first bytes decide between HTTP/1.x (the router's pipeline is installed and gets every
+   * byte) and the HTTP/2 preface (Vert.x's pipeline stays and gets every byte); until they can, they are held.
+   */
+  private void decide(ChannelHandlerContext c, ByteBuf b) {
+    if (!checkPreface(c, b)) {
+      b.release();
+      releaseUndecided();
+      return;
+    }
+    if (state == State.IDLE && !http2) {
+      startTimers();
+      state = State.HEAD;
+    }
+    ByteBuf all = undecided == null ? b : Unpooled.wrappedBuffer(undecided, b);
+    if (prefaceMatched >= 0 && prefaceMatched < H2_PREFACE.length) {
+      undecided = all; // "P", "PR", …: could still be either
+      return;
+    }
+    undecided = null;
+    decided = true;
+    firstMismatch = -1;
+    if (prefaceMatched < 0) {
+      http1.accept(c, this); // installs the codec and this handler after the sniffer (sets ctx)
+      forwardRejectingObsFold(c, all);
+    } else {
+      c.fireChannelRead(all); // HTTP/2 prior knowledge: Vert.x's
+    }
+  }
+
+  private void releaseUndecided() {
+    ByteBuf u = undecided;
+    if (u != null) {
+      undecided = null;
+      u.release();
+    }
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.sslfarm.router.upstream;
 
 import io.sslfarm.router.RouterOptions;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -8,6 +10,7 @@ import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.internal.ContextInternal;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -94,29 +97,60 @@ public final class UpstreamQueue {
     this.timeoutMillis = timeout.toMillis();
   }
 
+  /**
+   * The HTTP/1.x path's way in: told on the ticket's event loop when a slot is granted or refused (no future, no
+   * context: one call per request).
+   */
+  public interface Admission {
+    void admitted(Ticket t);
+
+    void refused(Ticket t, SaturatedException cause);
+  }
+
   /** One request's place: waiting, then granted, then released (exactly once, whatever the path). */
   public final class Ticket {
-    private final ContextInternal context;
-    private final Promise<Ticket> granted;
-    private long timer = -1;
+    private final EventExecutor loop;
+    private final Promise<Ticket> granted;   // enter(Context): a Vert.x future
+    private final Admission admission;       // enter(EventExecutor, Admission): a callback
+    private ScheduledFuture<?> timer;
     private int state; // 0 waiting, 1 granted, 2 done (released, timed out, refused)
 
-    private Ticket(ContextInternal context) {
-      this.context = context;
-      this.granted = context.promise();
+    private Ticket(EventExecutor loop, Promise<Ticket> granted, Admission admission) {
+      this.loop = loop;
+      this.granted = granted;
+      this.admission = admission;
     }
 
-    /** Completes on the entering context when a slot is granted; fails with {@link SaturatedException}. */
+    /**
+     * Completes on the entering context when a slot is granted; fails with {@link SaturatedException}. Only for
+     * tickets from {@link #enter(Context)}.
+     */
     public Future<Ticket> granted() {
       return granted.future();
     }
 
     /**
-     * Gives the slot back (to the oldest waiter if any), or leaves the queue if still waiting (then
-     * {@link #granted()} never completes). Idempotent; any thread.
+     * Gives the slot back (to the oldest waiter if any), or leaves the queue if still waiting (then nothing is told
+     * any more). Idempotent; any thread.
      */
     public void release() {
       UpstreamQueue.this.release(this);
+    }
+
+    private void grant() {
+      if (admission != null) {
+        admission.admitted(this);
+      } else {
+        granted.complete(this);
+      }
+    }
+
+    private void refuse(SaturatedException e) {
+      if (admission != null) {
+        admission.refused(this, e);
+      } else {
+        granted.fail(e);
+      }
     }
   }
 
@@ -124,7 +158,16 @@ public final class UpstreamQueue {
    * Asks for a slot. Call on {@code context}'s thread; the ticket's future completes there.
    */
   public Ticket enter(Context context) {
-    Ticket t = new Ticket((ContextInternal) context);
+    ContextInternal c = (ContextInternal) context;
+    return enter(new Ticket(c.nettyEventLoop(), c.promise(), null));
+  }
+
+  /** Asks for a slot. Call on {@code loop}; {@code admission} is told there (perhaps before this returns). */
+  public Ticket enter(EventExecutor loop, Admission admission) {
+    return enter(new Ticket(loop, null, admission));
+  }
+
+  private Ticket enter(Ticket t) {
     boolean granted;
     boolean full = false;
     synchronized (this) {
@@ -140,12 +183,12 @@ public final class UpstreamQueue {
       }
     }
     if (granted) {
-      t.granted.complete(t);
+      t.grant();
     } else if (full) {
-      t.granted.fail(new SaturatedException(Kind.FULL, name + ": " + maxConnections + " connections busy and "
+      t.refuse(new SaturatedException(Kind.FULL, name + ": " + maxConnections + " connections busy and "
           + maxWaiting + " requests waiting"));
     } else if (timeoutMillis > 0) {
-      t.timer = t.context.setTimer(timeoutMillis, id -> timedOut(t));
+      t.timer = t.loop.schedule(() -> timedOut(t), timeoutMillis, TimeUnit.MILLISECONDS);
     }
     return t;
   }
@@ -158,8 +201,7 @@ public final class UpstreamQueue {
       waiters.remove(t);
       t.state = 2;
     }
-    t.granted.fail(new SaturatedException(Kind.TIMEOUT, name + ": no connection free within " + timeoutMillis
-        + " ms"));
+    t.refuse(new SaturatedException(Kind.TIMEOUT, name + ": no connection free within " + timeoutMillis + " ms"));
   }
 
   private void release(Ticket t) {
@@ -185,13 +227,14 @@ public final class UpstreamQueue {
     if (next != null) {
       Ticket n = next;
       cancelTimer(n);
-      n.context.runOnContext(v -> n.granted.complete(n));
+      n.loop.execute(n::grant);
     }
   }
 
   private static void cancelTimer(Ticket t) {
-    if (t.timer >= 0) {
-      t.context.owner().cancelTimer(t.timer);
+    ScheduledFuture<?> f = t.timer;
+    if (f != null) {
+      f.cancel(false);
     }
   }
 
