@@ -35,7 +35,8 @@ public final class NodeOptions {
       "member", "member = embedded Hazelcast member; client = client of an external Hazelcast cluster (cluster.seeds);"
           + " none = no cluster (backend only)");
   public static final ConfigKey<String> CLUSTER_NAME = ConfigKey.of("cluster.name", STRING, "sslfarm",
-      "Hazelcast cluster name; nodes with another name never join");
+      "farm name; members use it with the join secret to derive the Hazelcast cluster name (cluster.join-secret-file):"
+          + " nodes with another name or another secret never join");
   public static final ConfigKey<String> CLUSTER_HOST = ConfigKey.of("cluster.host", STRING, "127.0.0.1",
       "interface the cluster member binds to (0.0.0.0 = all)");
   public static final ConfigKey<Integer> CLUSTER_PORT = ConfigKey.of("cluster.port", PORT, 5701,
