@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # deploy/init.sh — prepares what docker-compose.yml mounts, under deploy/secrets/ (git-ignored, never commit it):
 #   master.key   the farm master key (base64 of 32 random bytes): seals private keys and ticket keys in the cluster
+#   join.secret  the farm join secret: only nodes that have it join the farm's Hazelcast cluster
 #   admin.token  the bearer token of every node's admin API (and of the host CLI: SSLFARM_ADMIN_TOKEN="$(sudo cat ...)")
 #   dev/         a development CA (dev/ca.pem: trust it in clients) and certificate "dev" (dev.pem, dev.key)
 # Existing files are kept (delete one to regenerate it). Names of the dev certificate: arguments, default
 # localhost *.localhost 127.0.0.1.
-# Run it as root (sudo deploy/init.sh; as another user it warns and leaves them 0644 as before): the secrets (master.key, admin.token, dev/dev.key) are made 0600 and owned by
+# Run it as root (sudo deploy/init.sh; as another user it warns and leaves them 0644 as before): the secrets (master.key, join.secret, admin.token, dev/dev.key) are made 0600 and owned by
 # the containers' user (uid:gid 10001, the image's SSLFARM_UID; override with SSLFARM_UID=...), the only one that
 # reads them; the certificates (dev/ca.pem, dev/dev.pem) stay 0644. Everything is created under umask 077. The host
 # CLI then needs sudo to read the token (export SSLFARM_ADMIN_TOKEN="$(sudo cat deploy/secrets/admin.token)"), or run
@@ -30,6 +31,10 @@ if [ ! -s "$S/master.key" ]; then
   rand_b64 32 > "$S/master.key"; echo >> "$S/master.key"
   echo "init: generated $S/master.key"
 fi
+if [ ! -s "$S/join.secret" ]; then
+  rand_b64 32 | tr '+/' '-_' | tr -d '=' > "$S/join.secret"; echo >> "$S/join.secret"
+  echo "init: generated $S/join.secret"
+fi
 if [ ! -s "$S/admin.token" ]; then
   rand_b64 24 | tr '+/' '-_' | tr -d '=' > "$S/admin.token"; echo >> "$S/admin.token"
   echo "init: generated $S/admin.token"
@@ -49,11 +54,11 @@ fi
 # The secrets: the containers' user only. The certificates: public.
 chmod 644 "$S/dev/dev.pem" "$S/dev/ca.pem"
 if [ -n "$OWNED" ]; then
-  [ "$(id -u)" = "$U" ] || chown "$U:$U" "$S/master.key" "$S/admin.token" "$S/dev/dev.key"
-  chmod 600 "$S/master.key" "$S/admin.token" "$S/dev/dev.key"
+  [ "$(id -u)" = "$U" ] || chown "$U:$U" "$S/master.key" "$S/join.secret" "$S/admin.token" "$S/dev/dev.key"
+  chmod 600 "$S/master.key" "$S/join.secret" "$S/admin.token" "$S/dev/dev.key"
   echo "init: ready. Clients trust $S/dev/ca.pem; the CLI's token is $S/admin.token (0600, uid $U: sudo cat it)"
 else
   chmod 755 "$S"   # the containers' user must reach the files too
-  chmod 644 "$S/master.key" "$S/admin.token" "$S/dev/dev.key"
+  chmod 644 "$S/master.key" "$S/join.secret" "$S/admin.token" "$S/dev/dev.key"
   echo "init: ready (secrets 0644, see the warning). Clients trust $S/dev/ca.pem; the CLI uses --token-file $S/admin.token"
 fi

@@ -7,6 +7,7 @@ import io.sslfarm.admin.AdminResponse;
 import io.sslfarm.admin.AdminRoutes;
 import io.sslfarm.admin.AdminServer;
 import io.sslfarm.cluster.ClusterOptions;
+import io.sslfarm.cluster.JoinSecret;
 import io.sslfarm.cluster.FarmCluster;
 import io.sslfarm.cluster.FarmClusters;
 import io.sslfarm.cluster.FarmConfig;
@@ -69,6 +70,7 @@ public final class FarmNode {
   private FarmCluster cluster;
   private AdminServer admin;
   private SecretSealer sealer;
+  private JoinSecret joinSecret;
   private String nodeId;
   private HostPort dataAddress;
   private HostPort adminAddress;
@@ -132,6 +134,7 @@ public final class FarmNode {
     }
     this.sealer = new SecretSealer(masterKey(dataDir));
     this.token = adminToken(dataDir);
+    this.joinSecret = joinSecret(dataDir);
     int loops = config.get(NodeOptions.EVENT_LOOPS);
     InProcess.setEnabled(config.get(NodeOptions.IN_PROCESS_HOPS));
     boolean preferNative = config.get(NodeOptions.NATIVE_TRANSPORT);
@@ -182,6 +185,47 @@ public final class FarmNode {
       throw new ConfigException(NodeOptions.MASTER_KEY_FILE.path(), "cannot read " + p + ": " + e.getMessage());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(NodeOptions.MASTER_KEY_FILE.path(), p + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * cluster.join-secret, else cluster.join-secret-file, else (member mode) {@code <data-dir>/join.secret}, generated
+   * like the master key when missing. Client mode without a configured secret and cluster.mode: none use none.
+   */
+  private JoinSecret joinSecret(Path dataDir) {
+    String mode = config.get(NodeOptions.CLUSTER_MODE);
+    String inline = config.get(NodeOptions.JOIN_SECRET);
+    if (!inline.isBlank()) {
+      try {
+        return JoinSecret.of(inline);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(NodeOptions.JOIN_SECRET.path(), e.getMessage());
+      }
+    }
+    String file = config.get(NodeOptions.JOIN_SECRET_FILE);
+    if (file.isBlank() && !"member".equals(mode)) {
+      return null; // an external cluster (client mode) keeps its own name; no cluster at all (none)
+    }
+    Path p = file.isBlank() ? dataDir.resolve("join.secret") : Path.of(file);
+    try {
+      if (!Files.exists(p)) {
+        if (!file.isBlank()) {
+          throw new ConfigException(NodeOptions.JOIN_SECRET_FILE.path(), "file " + p + " does not exist");
+        }
+        JoinSecret s = JoinSecret.generate();
+        if (s.writeTo(p)) {
+          log.warn("no farm join secret configured: generated {} ({}). Every member of a farm needs the same secret:"
+              + " copy this file or set cluster.join-secret-file.", p, s);
+          return s;
+        }
+        // a concurrent starter created it first: use that one
+      }
+      checkPermissions(NodeOptions.JOIN_SECRET_FILE, p);
+      return JoinSecret.fromFile(p);
+    } catch (IOException e) {
+      throw new ConfigException(NodeOptions.JOIN_SECRET_FILE.path(), "cannot read " + p + ": " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(NodeOptions.JOIN_SECRET_FILE.path(), p + ": " + e.getMessage());
     }
   }
 
@@ -242,7 +286,7 @@ public final class FarmNode {
           "client".equals(config.get(NodeOptions.CLUSTER_MODE)) ? ClusterOptions.Mode.CLIENT : ClusterOptions.Mode.MEMBER,
           config.get(NodeOptions.CLUSTER_HOST), config.get(NodeOptions.CLUSTER_PORT), pub.isBlank() ? null : pub,
           config.get(NodeOptions.CLUSTER_SEEDS), config.get(NodeOptions.CLUSTER_HEARTBEAT),
-          config.get(NodeOptions.CLUSTER_MAX_NO_HEARTBEAT));
+          config.get(NodeOptions.CLUSTER_MAX_NO_HEARTBEAT), joinSecret, config.get(NodeOptions.CLUSTER_ACCEPT_CLIENTS));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(NodeOptions.CLUSTER_MAX_NO_HEARTBEAT.path(), e.getMessage());
     }

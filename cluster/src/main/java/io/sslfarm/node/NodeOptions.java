@@ -35,7 +35,8 @@ public final class NodeOptions {
       "member", "member = embedded Hazelcast member; client = client of an external Hazelcast cluster (cluster.seeds);"
           + " none = no cluster (backend only)");
   public static final ConfigKey<String> CLUSTER_NAME = ConfigKey.of("cluster.name", STRING, "sslfarm",
-      "Hazelcast cluster name; nodes with another name never join");
+      "farm name; members use it with the join secret to derive the Hazelcast cluster name (cluster.join-secret-file):"
+          + " nodes with another name or another secret never join");
   public static final ConfigKey<String> CLUSTER_HOST = ConfigKey.of("cluster.host", STRING, "127.0.0.1",
       "interface the cluster member binds to (0.0.0.0 = all)");
   public static final ConfigKey<Integer> CLUSTER_PORT = ConfigKey.of("cluster.port", PORT, 5701,
@@ -55,6 +56,16 @@ public final class NodeOptions {
   public static final ConfigKey<String> MASTER_KEY = ConfigKey.of("cluster.master-key", STRING, "",
       "the farm master key itself (base64); prefer the file or the environment variable; never logged");
 
+  public static final ConfigKey<String> JOIN_SECRET_FILE = ConfigKey.of("cluster.join-secret-file", STRING, "",
+      "file with the farm join secret (one line, at least 16 characters): only members with the same secret form one"
+          + " cluster (the Hazelcast cluster name is derived from it and cluster.name); empty = cluster.join-secret, else"
+          + " <data-dir>/join.secret created on first start (member mode; client mode uses no secret unless one is set)");
+  public static final ConfigKey<String> JOIN_SECRET = ConfigKey.of("cluster.join-secret", STRING, "",
+      "the farm join secret itself; prefer the file or the environment variable; never logged");
+  public static final ConfigKey<Boolean> CLUSTER_ACCEPT_CLIENTS = ConfigKey.of("cluster.accept-clients", BOOLEAN, false,
+      "member mode: the cluster port also accepts Hazelcast clients (e.g. farm nodes in cluster.mode: client, which"
+          + " then need the same join secret); false = member protocol only, clients are refused");
+
   public static final ConfigKey<String> ADMIN_HOST = ConfigKey.of("admin.host", STRING, "127.0.0.1",
       "interface of the admin HTTP server");
   public static final ConfigKey<Integer> ADMIN_PORT = ConfigKey.of("admin.port", PORT, 9900,
@@ -64,7 +75,7 @@ public final class NodeOptions {
   public static final ConfigKey<String> ADMIN_TOKEN_FILE = ConfigKey.of("admin.token-file", STRING, "",
       "file holding the bearer token; empty = <data-dir>/admin.token, generated on first start");
   public static final ConfigKey<String> SECRETS_PERMISSIONS = ConfigKey.of("node.secrets-permissions",
-      oneOf("warn", "refuse"), "warn", "a master key or admin token file that group or others may read or write:"
+      oneOf("warn", "refuse"), "warn", "a master key, join secret or admin token file that group or others may read or write:"
           + " warn = log a warning and count it (sslfarm.secrets.insecure.permissions); refuse = do not start");
   public static final ConfigKey<Boolean> NATIVE_TRANSPORT = ConfigKey.of("node.native-transport", BOOLEAN, true,
       "use native epoll when available");
@@ -77,6 +88,7 @@ public final class NodeOptions {
 
   public static final List<ConfigKey<?>> KEYS = List.of(ID, ROLE, ADVERTISE_HOST, DATA_DIR, DRAIN_TIMEOUT,
       NATIVE_TRANSPORT, EVENT_LOOPS, IN_PROCESS_HOPS, SECRETS_PERMISSIONS, CLUSTER_MODE, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_PUBLIC_ADDRESS, CLUSTER_SEEDS,
-      CLUSTER_HEARTBEAT, CLUSTER_MAX_NO_HEARTBEAT, MASTER_KEY_FILE, MASTER_KEY, ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN,
+      CLUSTER_HEARTBEAT, CLUSTER_MAX_NO_HEARTBEAT, MASTER_KEY_FILE, MASTER_KEY, JOIN_SECRET_FILE, JOIN_SECRET,
+      CLUSTER_ACCEPT_CLIENTS, ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN,
       ADMIN_TOKEN_FILE);
 }

@@ -125,7 +125,8 @@ class FarmNodeClusterTest {
   void clientMode_nodeJoinsAnExternalClusterAsAClient_andItsEntryGoesWhenItStops() throws Exception {
     nodes = new TestNodes(dir, 2);
     String memberAddress = nodes.seeds().get(0).toString();
-    FarmNode member = nodes.start(SCHEMA, 0, NodeRole.ROUTER, new EchoTier(), Map.of("cluster.seeds", memberAddress));
+    FarmNode member = nodes.start(SCHEMA, 0, NodeRole.ROUTER, new EchoTier(),
+        Map.of("cluster.seeds", memberAddress, "cluster.accept-clients", true));
     FarmNode client = nodes.start(SCHEMA, 1, NodeRole.SSL, new EchoTier(),
         Map.of("cluster.mode", "client", "cluster.seeds", memberAddress));
 
@@ -139,6 +140,45 @@ class FarmNodeClusterTest {
 
     client.stop().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(seen(member, "ssl-1")).isEmpty());
+  }
+
+  @Test
+  void noJoinSecretConfigured_eachDataDirGeneratesItsOwn_ownerOnly_andOnlyTheSameSecretJoins() throws Exception {
+    nodes = new TestNodes(dir, 3);
+    // no secret set: node 0 and node 1 (own data dirs) each generate one, so they are two farms of one member each
+    FarmNode a = nodes.start(SCHEMA, 0, NodeRole.ROUTER, new EchoTier(), Map.of("cluster.join-secret", ""));
+    FarmNode b = nodes.start(SCHEMA, 1, NodeRole.SSL, new EchoTier(), Map.of("cluster.join-secret", ""));
+    Path secretA = dir.resolve("node0/join.secret");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+        java.nio.file.Files.getPosixFilePermissions(secretA))).isEqualTo("rw-------");
+    assertThat(java.nio.file.Files.readString(secretA)).isNotEqualTo(
+        java.nio.file.Files.readString(dir.resolve("node1/join.secret")));
+    assertThat(a.cluster().memberCount()).isEqualTo(1);
+    assertThat(b.cluster().memberCount()).isEqualTo(1);
+    assertThat(a.cluster().nodes().nodes()).extracting(NodeInfo::id).containsExactly("router-0");
+
+    // node 2 is given node 0's file: it joins node 0's farm and sees its registry
+    FarmNode c = nodes.start(SCHEMA, 2, NodeRole.SSL, new EchoTier(),
+        Map.of("cluster.join-secret", "", "cluster.join-secret-file", secretA.toString()));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(c.cluster().nodes().nodes()).extracting(NodeInfo::id).containsExactlyInAnyOrder("router-0", "ssl-2"));
+    assertThat(a.cluster().memberCount()).isEqualTo(2);
+    assertThat(b.cluster().memberCount()).isEqualTo(1);
+    assertThat(b.cluster().nodes().nodes()).extracting(NodeInfo::id).containsExactly("ssl-1");
+  }
+
+  @Test
+  void joinSecretFileMissing_orTooShort_isAConfigErrorNamingTheKey() {
+    nodes = new TestNodes(dir, 1);
+    FarmNode missing = new FarmNode(nodes.config(SCHEMA, 0, NodeRole.SSL, Map.of("cluster.join-secret", "",
+        "cluster.join-secret-file", dir.resolve("nope").toString())), NodeRole.SSL, new EchoTier());
+    assertThatThrownBy(() -> missing.start().toCompletableFuture().join())
+        .cause().isInstanceOf(ConfigException.class).hasMessageStartingWith("cluster.join-secret-file:");
+    FarmNode shortOne = new FarmNode(nodes.config(SCHEMA, 0, NodeRole.SSL, Map.of("cluster.join-secret", "tooshort")),
+        NodeRole.SSL, new EchoTier());
+    assertThatThrownBy(() -> shortOne.start().toCompletableFuture().join())
+        .cause().isInstanceOf(ConfigException.class).hasMessageStartingWith("cluster.join-secret:")
+        .hasMessageNotContaining("tooshort");
   }
 
   @Test

@@ -27,6 +27,7 @@ public final class TestNodes {
   private final int size;
   private final List<FarmNode> started = new ArrayList<>();
   private final String masterKey = io.sslfarm.cluster.seal.MasterKeyTestSupport.randomBase64();
+  private final String joinSecret = "join-" + java.util.UUID.randomUUID();
 
   public TestNodes(Path dir, int size) {
     this.dir = dir;
@@ -56,6 +57,7 @@ public final class TestNodes {
     o.put("cluster.port", basePort + i);
     o.put("cluster.seeds", seeds().stream().map(HostPort::toString).collect(Collectors.joining(",")));
     o.put("cluster.master-key", masterKey);
+    o.put("cluster.join-secret", joinSecret); // one farm: the same secret on every node (each has its own data dir)
     o.put("admin.port", 0);
     o.put("admin.token", TOKEN);
     return o;

@@ -55,6 +55,7 @@ final class DockerFarm implements AutoCloseable {
   private final String runId = Long.toHexString(System.nanoTime() & 0xffffff);
   private final String subnet;
   private final String masterKey;
+  private final String joinSecret;
   private final String token;
   private final Map<String, GenericContainer<?>> nodes = new ConcurrentHashMap<>();
   private final Map<String, Map<Integer, Integer>> hostPorts = new ConcurrentHashMap<>();
@@ -69,6 +70,9 @@ final class DockerFarm implements AutoCloseable {
     byte[] k = new byte[32];
     r.nextBytes(k);
     this.masterKey = Base64.getEncoder().encodeToString(k);
+    byte[] j = new byte[32];
+    r.nextBytes(j);
+    this.joinSecret = Base64.getUrlEncoder().withoutPadding().encodeToString(j);
     byte[] t = new byte[24];
     r.nextBytes(t);
     this.token = Base64.getUrlEncoder().withoutPadding().encodeToString(t);
@@ -123,6 +127,7 @@ final class DockerFarm implements AutoCloseable {
     env.put("SSLFARM_CLUSTER_NAME", "it-" + runId);
     env.put("SSLFARM_CLUSTER_SEEDS", "router1:5701,router2:5701");
     env.put("SSLFARM_CLUSTER_MASTER_KEY", masterKey);
+    env.put("SSLFARM_CLUSTER_JOIN_SECRET", joinSecret); // one farm: the same join secret in every container
     env.put("SSLFARM_NODE_DRAIN_TIMEOUT", "15s");
     return env;
   }

@@ -5,12 +5,14 @@ import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.AdvancedNetworkConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.sslfarm.cluster.CertificateTable;
@@ -134,7 +136,9 @@ public final class HazelcastFarmCluster implements FarmCluster {
 
   private static HazelcastInstance startMember(ClusterOptions o) {
     Config cfg = new Config();
-    cfg.setClusterName(o.name());
+    // With a join secret the name is derived from it: Hazelcast's join check (ConfigCheck: cluster name first) refuses
+    // a joiner with another name before it becomes a member, so it is sent no partition, map or event (JoinSecret).
+    cfg.setClusterName(o.effectiveName());
     cfg.setInstanceName("sslfarm-" + java.util.UUID.randomUUID());
     cfg.getSerializationConfig().setJavaSerializationFilterConfig(DeserializationFilter.config());
     commonProperties(cfg.getProperties());
@@ -157,12 +161,28 @@ public final class HazelcastFarmCluster implements FarmCluster {
       cfg.setProperty("hazelcast.local.localAddress", o.host());
       cfg.setProperty("hazelcast.socket.bind.any", "false");
     }
-    NetworkConfig net = cfg.getNetworkConfig();
-    net.setPort(o.port()).setPortAutoIncrement(true).setPortCount(100);
-    if (o.publicAddress() != null && !o.publicAddress().isBlank()) {
-      net.setPublicAddress(o.publicAddress());
+    JoinConfig join;
+    if (o.acceptClients()) {
+      // One port for members and clients (Hazelcast's unified protocol), as a plain NetworkConfig has.
+      NetworkConfig net = cfg.getNetworkConfig();
+      net.setPort(o.port()).setPortAutoIncrement(true).setPortCount(100);
+      if (o.publicAddress() != null && !o.publicAddress().isBlank()) {
+        net.setPublicAddress(o.publicAddress());
+      }
+      join = net.getJoin();
+    } else {
+      // Advanced networking (open source since Hazelcast 4) with a member endpoint and no client endpoint: the port
+      // speaks only the member protocol (SingleProtocolDecoder), so a Hazelcast client's handshake is answered with a
+      // protocol error and the connection closed before any client message is read.
+      AdvancedNetworkConfig adv = cfg.getAdvancedNetworkConfig().setEnabled(true);
+      ServerSocketEndpointConfig member = new ServerSocketEndpointConfig();
+      member.setPort(o.port()).setPortAutoIncrement(true).setPortCount(100);
+      if (o.publicAddress() != null && !o.publicAddress().isBlank()) {
+        member.setPublicAddress(o.publicAddress());
+      }
+      adv.setMemberEndpointConfig(member);
+      join = adv.getJoin();
     }
-    JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2);
@@ -184,7 +204,7 @@ public final class HazelcastFarmCluster implements FarmCluster {
 
   private static HazelcastInstance startClient(ClusterOptions o) {
     ClientConfig cfg = new ClientConfig();
-    cfg.setClusterName(o.name());
+    cfg.setClusterName(o.effectiveName());
     cfg.getSerializationConfig().setJavaSerializationFilterConfig(DeserializationFilter.config());
     commonProperties(cfg.getProperties());
     for (HostPort seed : o.seeds()) {
@@ -199,6 +219,9 @@ public final class HazelcastFarmCluster implements FarmCluster {
     p.setProperty("hazelcast.logging.type", "slf4j");
     p.setProperty("hazelcast.phone.home.enabled", "false");
     p.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // Hazelcast prefixes each log line with "[address] [cluster name] [version]": with a join secret the cluster name
+    // is what a joiner presents, so it must not end up in logs (the farm's own lines name members by address).
+    p.setProperty("hazelcast.logging.details.enabled", "false");
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.sslfarm.certs.store.CertificateService;
 import io.sslfarm.cluster.FarmCluster;
 import io.sslfarm.cluster.FarmConfig;
 import io.sslfarm.cluster.NodeRole;
+import io.sslfarm.cluster.JoinSecret;
 import io.sslfarm.cluster.seal.MasterKey;
 import io.sslfarm.cluster.seal.SecretSealer;
 import io.sslfarm.config.ConfigException;
@@ -118,6 +119,8 @@ public final class UpCommand implements Callable<Integer> {
     Files.createDirectories(dir);
     Path masterKeyFile = dir.resolve("master.key");
     MasterKey.generate().writeTo(masterKeyFile); // keeps an existing one
+    Path joinSecretFile = dir.resolve("join.secret");
+    JoinSecret.generate().writeTo(joinSecretFile); // keeps an existing one
     Path tokenFile = dir.resolve("admin.token");
     if (!Files.exists(tokenFile)) {
       byte[] b = new byte[24];
@@ -134,6 +137,7 @@ public final class UpCommand implements Callable<Integer> {
     common.put("cluster.name", "sslfarm-up");
     common.put("cluster.seeds", seeds);
     common.put("cluster.master-key-file", masterKeyFile.toString());
+    common.put("cluster.join-secret-file", joinSecretFile.toString());
     common.put("admin.token-file", tokenFile.toString());
     common.put("node.data-dir", dir.toString());
     common.put("node.drain-timeout", "5s");

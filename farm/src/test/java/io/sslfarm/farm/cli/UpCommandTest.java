@@ -173,4 +173,13 @@ class UpCommandTest {
       assertThat(s.isConnected()).isTrue();
     }
   }
+
+  @Test
+  void joinSecret_generatedOwnerOnlyInTheStateDir_everyNodeUsesIt() throws Exception {
+    Path secret = dir.resolve("join.secret");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)))
+        .isEqualTo("rw-------");
+    assertThat(Files.readString(secret).trim()).hasSizeGreaterThanOrEqualTo(io.sslfarm.cluster.JoinSecret.MIN_LENGTH);
+    // the four cluster nodes read this one file, so they form one cluster: statusCommand_listsEveryNode sees all four
+  }
 }
