@@ -7,6 +7,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.MapEvent;
 import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryMergedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.map.listener.MapClearedListener;
@@ -159,7 +160,8 @@ final class DurableState {
 
   /** Mirrors every change of one map (all partitions) to this member's disk, on Hazelcast event threads. */
   private record Replica(FileEntryStore store) implements EntryAddedListener<String, String>,
-      EntryUpdatedListener<String, String>, EntryRemovedListener<String, String>, MapClearedListener {
+      EntryUpdatedListener<String, String>, EntryRemovedListener<String, String>, EntryMergedListener<String, String>,
+      MapClearedListener {
 
     @Override
     public void entryAdded(EntryEvent<String, String> e) {
@@ -169,6 +171,14 @@ final class DurableState {
     @Override
     public void entryUpdated(EntryEvent<String, String> e) {
       write(e);
+    }
+
+    /** After a split heals, the entries the merge policy kept on this side. */
+    @Override
+    public void entryMerged(EntryEvent<String, String> e) {
+      if (e.getValue() != null) {
+        write(e);
+      }
     }
 
     @Override

@@ -11,6 +11,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -49,6 +51,10 @@ final class FileEntryStore {
   private static final String TMP_PREFIX = ".tmp-";
   private static final String MAGIC = "sslfarm-state 1 ";
   private static final int MAX_HEADER = 128;
+  private static final boolean POSIX = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews()
+      .contains("posix");
+  private static final FileAttribute<?> OWNER_ONLY = PosixFilePermissions.asFileAttribute(
+      PosixFilePermissions.fromString("rw-------"));
 
   /** A file that is not a valid entry, and why. */
   record Corrupt(Path file, String reason) {
@@ -73,6 +79,10 @@ final class FileEntryStore {
       locks[i] = new Object();
     }
     Files.createDirectories(dir);
+    if (POSIX) {
+      // sealed keys and the farm's routing: readable by the node's user only, like the master key
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
   }
 
   Path dir() {
@@ -125,7 +135,9 @@ final class FileEntryStore {
     synchronized (lock(key)) {
       Path tmp = dir.resolve(TMP_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()));
       try {
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = POSIX
+            ? FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY)
+            : FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
           ByteBuffer b = ByteBuffer.wrap(bytes);
           while (b.hasRemaining()) {
             ch.write(b);

@@ -24,6 +24,10 @@ class FileEntryStoreTest {
     String file = Files.readString(s.file("web"), StandardCharsets.UTF_8);
     assertThat(file).matches("sslfarm-state 1 crc32c=[0-9a-f]{8} key=3 value=10\nweb\\{\"v\":\"é\"}");
     assertThat(s.scan().entries()).containsEntry("web", "{\"v\":\"é\"}");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(s.file("web"))))
+        .isEqualTo("rw-------");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+        .isEqualTo("rwx------");
   }
 
   @Test
