@@ -19,8 +19,8 @@ RUN set -e; \
     else \
       addgroup -S -g "${SSLFARM_UID}" sslfarm && adduser -S -D -u "${SSLFARM_UID}" -G sslfarm -h /var/lib/sslfarm sslfarm; \
     fi; \
-    mkdir -p /opt/sslfarm /var/lib/sslfarm /etc/sslfarm; \
-    chown sslfarm:sslfarm /var/lib/sslfarm
+    mkdir -p /opt/sslfarm /var/lib/sslfarm/state /etc/sslfarm; \
+    chown -R sslfarm:sslfarm /var/lib/sslfarm
 
 COPY deploy/healthcheck.sh /opt/sslfarm/healthcheck.sh
 COPY deploy/sslfarm-container.sh /opt/sslfarm/bin/sslfarm
@@ -31,10 +31,14 @@ RUN chmod 0755 /opt/sslfarm/healthcheck.sh /opt/sslfarm/bin/sslfarm && chmod 064
 # node's own files in a volume-friendly place. All of them can be overridden with -e.
 ENV PATH=/opt/sslfarm/bin:$PATH \
     SSLFARM_NODE_DATA_DIR=/var/lib/sslfarm \
+    SSLFARM_CLUSTER_STATE_ENABLED=true \
+    SSLFARM_CLUSTER_STATE_DIR=/var/lib/sslfarm/state \
     SSLFARM_ADMIN_HOST=0.0.0.0 \
     SSLFARM_CLUSTER_HOST=0.0.0.0 \
     SSLFARM_OPTS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
 
+# certificates, farm config and node weights written through by this member (cluster.state.*): mount a volume here
+VOLUME ["/var/lib/sslfarm/state"]
 WORKDIR /var/lib/sslfarm
 USER sslfarm
 

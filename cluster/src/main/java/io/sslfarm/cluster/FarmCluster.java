@@ -44,6 +44,14 @@ public interface FarmCluster extends AutoCloseable {
     return 0;
   }
 
+  /**
+   * Durable-state store files of this member found corrupt or truncated since it started (at start with
+   * {@code cluster.state.on-corrupt: skip}, or on a later read). Their entries are not served.
+   */
+  default long corruptStateFiles() {
+    return 0;
+  }
+
   /** Leaves the cluster. */
   CompletionStage<Void> shutdown();
 

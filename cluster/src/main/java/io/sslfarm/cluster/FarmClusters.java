@@ -14,10 +14,19 @@ public final class FarmClusters {
    * dedicated thread, never on the caller's.
    */
   public static CompletableFuture<FarmCluster> start(ClusterOptions options) {
+    return start(options, DurableStateOptions.DISABLED);
+  }
+
+  /**
+   * Like {@link #start(ClusterOptions)}, with the farm's durable state kept in {@code state}'s directory (member mode
+   * only; a client leaves persistence to the external cluster). Fails with {@link CorruptStateException} naming the
+   * files when a store file is corrupt and {@code state} says to refuse.
+   */
+  public static CompletableFuture<FarmCluster> start(ClusterOptions options, DurableStateOptions state) {
     CompletableFuture<FarmCluster> f = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
-        f.complete(HazelcastFarmCluster.start(options));
+        f.complete(HazelcastFarmCluster.start(options, state));
       } catch (Throwable e) {
         f.completeExceptionally(e);
       }

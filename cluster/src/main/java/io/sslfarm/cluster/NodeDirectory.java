@@ -35,6 +35,14 @@ public interface NodeDirectory {
   /** Sets a node's state atomically (other fields untouched). Fails with {@link java.util.NoSuchElementException}. */
   CompletionStage<NodeInfo> setState(String nodeId, NodeState state);
 
+  /**
+   * Turns a node that is stopping DRAINING. Unlike {@link #setState}, which records an operator's choice that the node
+   * gets back when it registers again, this is not remembered: the node comes back ACTIVE.
+   */
+  default CompletionStage<NodeInfo> markStopping(String nodeId) {
+    return setState(nodeId, NodeState.DRAINING);
+  }
+
   /** Publishes a node's load (open downstream connections); read back by {@link #load(String)} for status pages. */
   void publishLoad(String nodeId, long activeConnections);
 

@@ -8,6 +8,7 @@ import io.sslfarm.admin.AdminRoutes;
 import io.sslfarm.admin.AdminServer;
 import io.sslfarm.cluster.ClusterOptions;
 import io.sslfarm.cluster.JoinSecret;
+import io.sslfarm.cluster.DurableStateOptions;
 import io.sslfarm.cluster.FarmCluster;
 import io.sslfarm.cluster.FarmClusters;
 import io.sslfarm.cluster.FarmConfig;
@@ -104,7 +105,7 @@ public final class FarmNode {
     String mode = config.get(NodeOptions.CLUSTER_MODE);
     CompletionStage<FarmCluster> joined = "none".equals(mode)
         ? CompletableFuture.completedFuture(null)
-        : FarmClusters.start(clusterOptions());
+        : FarmClusters.start(clusterOptions(), stateOptions());
     joined.whenComplete((c, err) -> {
       if (err != null) {
         log.error("node {}: cannot join the cluster: {}", nodeId, err.toString());
@@ -290,6 +291,24 @@ public final class FarmNode {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(NodeOptions.CLUSTER_MAX_NO_HEARTBEAT.path(), e.getMessage());
     }
+  }
+
+  private DurableStateOptions stateOptions() {
+    if (!config.get(NodeOptions.STATE_ENABLED)) {
+      return DurableStateOptions.DISABLED;
+    }
+    String dir = config.get(NodeOptions.STATE_DIR);
+    Path p;
+    if (!dir.isBlank()) {
+      p = Path.of(dir);
+    } else {
+      // one directory per node: the members of `sslfarm up` share a data dir but each keeps its own copy
+      String id = config.explicit(NodeOptions.ID).orElse("");
+      Path state = Path.of(config.get(NodeOptions.DATA_DIR)).resolve("state");
+      p = id.isBlank() ? state : state.resolve(id);
+    }
+    return new DurableStateOptions(true, p, "skip".equals(config.get(NodeOptions.STATE_ON_CORRUPT))
+        ? DurableStateOptions.OnCorrupt.SKIP : DurableStateOptions.OnCorrupt.REFUSE);
   }
 
   private Future<Void> startAdminAndTier() {
@@ -519,7 +538,7 @@ public final class FarmNode {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Promise<Void> marked = Promise.promise();
     if (cluster != null && nodeId != null) {
-      cluster.nodes().setState(nodeId, NodeState.DRAINING).whenComplete((n, e) -> marked.complete());
+      cluster.nodes().markStopping(nodeId).whenComplete((n, e) -> marked.complete());
     } else {
       marked.complete();
     }

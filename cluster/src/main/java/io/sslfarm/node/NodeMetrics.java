@@ -28,6 +28,8 @@ import java.util.function.Supplier;
  *       access (see {@code node.secrets-permissions})</li>
  *   <li>{@code sslfarm.cluster.values.rejected} (counter): cluster values this member refused to read (a class the
  *       deserialization filter does not allow, or the wrong type: a rogue writer)</li>
+ *   <li>{@code sslfarm.cluster.state.corrupt.files} (counter): durable-state store files found corrupt or truncated
+ *       (their entries are not served; see {@code cluster.state.on-corrupt})</li>
  * </ul>
  */
 public final class NodeMetrics {
@@ -100,6 +102,11 @@ public final class NodeMetrics {
       FarmCluster fc = c.get();
       return fc == null ? 0 : fc.rejectedValues();
     }).description("cluster values this member refused to read (disallowed class or wrong type)").register(registry);
+    FunctionCounter.builder("sslfarm.cluster.state.corrupt.files", cluster, c -> {
+      FarmCluster fc = c.get();
+      return fc == null ? 0 : fc.corruptStateFiles();
+    }).description("durable-state store files found corrupt or truncated; their entries are not served")
+        .register(registry);
     Gauge.builder("sslfarm.node.active.connections", () -> active.get())
         .description("open downstream connections of this node's tier").register(registry);
     Gauge.builder("sslfarm.node.draining", () -> draining.get() ? 1 : 0)

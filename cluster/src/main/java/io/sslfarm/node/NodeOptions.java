@@ -65,6 +65,17 @@ public final class NodeOptions {
   public static final ConfigKey<Boolean> CLUSTER_ACCEPT_CLIENTS = ConfigKey.of("cluster.accept-clients", BOOLEAN, false,
       "member mode: the cluster port also accepts Hazelcast clients (e.g. farm nodes in cluster.mode: client, which"
           + " then need the same join secret); false = member protocol only, clients are refused");
+  public static final ConfigKey<Boolean> STATE_ENABLED = ConfigKey.of("cluster.state.enabled", BOOLEAN, false,
+      "keep the farm's durable state (certificates, sealed; farm config; node weights and drain) on this member's disk,"
+          + " written through and loaded when the whole farm starts cold; false = in cluster memory only (sslfarm up"
+          + " and the docker image turn it on)");
+  public static final ConfigKey<String> STATE_DIR = ConfigKey.of("cluster.state.dir", STRING, "",
+      "directory of the durable state (one sub-directory per map); empty = <node.data-dir>/state/<node.id>, or"
+          + " <node.data-dir>/state without node.id");
+  public static final ConfigKey<String> STATE_ON_CORRUPT = ConfigKey.of("cluster.state.on-corrupt",
+      oneOf("refuse", "skip"), "refuse", "a state file that fails its checksum or is truncated: refuse = do not start,"
+          + " naming the file; skip = start without that entry, log the file, rename it to *.corrupt and count it"
+          + " (sslfarm.cluster.state.corrupt.files)");
 
   public static final ConfigKey<String> ADMIN_HOST = ConfigKey.of("admin.host", STRING, "127.0.0.1",
       "interface of the admin HTTP server");
@@ -89,6 +100,6 @@ public final class NodeOptions {
   public static final List<ConfigKey<?>> KEYS = List.of(ID, ROLE, ADVERTISE_HOST, DATA_DIR, DRAIN_TIMEOUT,
       NATIVE_TRANSPORT, EVENT_LOOPS, IN_PROCESS_HOPS, SECRETS_PERMISSIONS, CLUSTER_MODE, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_PUBLIC_ADDRESS, CLUSTER_SEEDS,
       CLUSTER_HEARTBEAT, CLUSTER_MAX_NO_HEARTBEAT, MASTER_KEY_FILE, MASTER_KEY, JOIN_SECRET_FILE, JOIN_SECRET,
-      CLUSTER_ACCEPT_CLIENTS, ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN,
+      CLUSTER_ACCEPT_CLIENTS, STATE_ENABLED, STATE_DIR, STATE_ON_CORRUPT, ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN,
       ADMIN_TOKEN_FILE);
 }

@@ -17,6 +17,7 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.sslfarm.cluster.CertificateTable;
 import io.sslfarm.cluster.ClusterOptions;
+import io.sslfarm.cluster.DurableStateOptions;
 import io.sslfarm.cluster.FarmCluster;
 import io.sslfarm.cluster.FarmConfigFeed;
 import io.sslfarm.cluster.HostPort;
@@ -70,6 +71,7 @@ public final class HazelcastFarmCluster implements FarmCluster {
   private final RejectedValues rejected = new RejectedValues();
   private final Map<String, HazelcastSessionTable> sessionTables = new ConcurrentHashMap<>();
   private volatile boolean running = true;
+  private DurableState durable;
 
   private HazelcastFarmCluster(HazelcastInstance hz, ClusterOptions options) {
     this.hz = hz;
@@ -130,11 +132,28 @@ public final class HazelcastFarmCluster implements FarmCluster {
 
   /** Blocks while Hazelcast starts; call off event loops (see {@link io.sslfarm.cluster.FarmClusters}). */
   public static HazelcastFarmCluster start(ClusterOptions options) {
-    HazelcastInstance hz = options.mode() == ClusterOptions.Mode.CLIENT ? startClient(options) : startMember(options);
-    return new HazelcastFarmCluster(hz, options);
+    return start(options, DurableStateOptions.DISABLED);
   }
 
-  private static HazelcastInstance startMember(ClusterOptions o) {
+  /** With the durable state in {@code state} (member mode; see {@link DurableState}). Blocking, like the above. */
+  public static HazelcastFarmCluster start(ClusterOptions options, DurableStateOptions state) {
+    boolean client = options.mode() == ClusterOptions.Mode.CLIENT;
+    DurableState durable = DurableState.open(client ? DurableStateOptions.DISABLED : state);
+    HazelcastInstance hz = client ? startClient(options) : startMember(options, durable);
+    HazelcastFarmCluster c = new HazelcastFarmCluster(hz, options);
+    c.durable = durable;
+    if (durable.enabled()) {
+      try {
+        durable.attach(hz);
+      } catch (RuntimeException e) {
+        c.terminate();
+        throw e;
+      }
+    }
+    return c;
+  }
+
+  private static HazelcastInstance startMember(ClusterOptions o, DurableState durable) {
     Config cfg = new Config();
     // With a join secret the name is derived from it: Hazelcast's join check (ConfigCheck: cluster name first) refuses
     // a joiner with another name before it becomes a member, so it is sent no partition, map or event (JoinSecret).
@@ -194,6 +213,7 @@ public final class HazelcastFarmCluster implements FarmCluster {
     cfg.addMapConfig(new MapConfig(TICKET_KEYS).setBackupCount(1));
     cfg.addMapConfig(new MapConfig(SESSIONS_PREFIX + "*").setBackupCount(1)
         .setNearCacheConfig(sessionNearCache()));
+    durable.configure(cfg);
     return Hazelcast.newHazelcastInstance(cfg);
   }
 
@@ -253,6 +273,11 @@ public final class HazelcastFarmCluster implements FarmCluster {
   @Override
   public long rejectedValues() {
     return rejected.count();
+  }
+
+  @Override
+  public long corruptStateFiles() {
+    return durable == null ? 0 : durable.corruptFiles();
   }
 
   @Override

@@ -32,16 +32,24 @@ import org.slf4j.LoggerFactory;
  * (idempotent), and the leader sweeps entries whose member is gone every few seconds (covers events missed during a
  * split). Client-mode nodes have no member to watch: their entries carry a TTL renewed by a heartbeat. Weight and state
  * changes are compare-and-set loops on the JSON value, so an admin write on one node never loses a concurrent write.
+ *
+ * <p>Weights and states set by an operator ({@link #setWeight}, {@link #setState}) are also kept in
+ * {@link #NODE_SETTINGS} (node id → {@code {"weight":…,"state":…}}), which outlives the registry entry (and, with the
+ * durable store, a restart of the whole farm): a node registering again gets them back. The drain of a node that is
+ * stopping ({@link #markStopping}) is not an operator setting and is not kept.
  */
 final class HazelcastNodeDirectory implements NodeDirectory {
 
   private static final Logger log = LoggerFactory.getLogger(HazelcastNodeDirectory.class);
   private static final long CLIENT_ENTRY_TTL_SECONDS = 15;
   private static final long LOAD_TTL_SECONDS = 15;
+  /** Operator-set weight and state per node id (durable). */
+  static final String NODE_SETTINGS = "sslfarm.node-settings";
 
   private final HazelcastInstance hz;
   private final IMap<String, String> map;
   private final IMap<String, Long> load;
+  private final IMap<String, String> settings;
   private final ExecutorService io;
   private final boolean client;
   private final HazelcastLeadership leadership;
@@ -54,6 +62,7 @@ final class HazelcastNodeDirectory implements NodeDirectory {
     this.hz = hz;
     this.map = hz.getMap(HazelcastFarmCluster.NODES);
     this.load = hz.getMap(HazelcastFarmCluster.NODE_LOAD);
+    this.settings = hz.getMap(NODE_SETTINGS);
     this.io = io;
     this.client = client;
     this.leadership = leadership;
@@ -75,7 +84,7 @@ final class HazelcastNodeDirectory implements NodeDirectory {
   @Override
   public CompletionStage<Void> register(NodeInfo node) {
     return HazelcastFarmCluster.async(io, () -> {
-      String json = node.toJson().encode();
+      String json = withSettings(node).toJson().encode();
       if (client) {
         map.put(node.id(), json, CLIENT_ENTRY_TTL_SECONDS, TimeUnit.SECONDS);
       } else {
@@ -99,29 +108,58 @@ final class HazelcastNodeDirectory implements NodeDirectory {
   @Override
   public CompletionStage<NodeInfo> setWeight(String nodeId, int weight) {
     NodeInfo.checkWeight(weight);
-    return update(nodeId, n -> n.withWeight(weight));
+    return update(nodeId, n -> n.withWeight(weight), true);
   }
 
   @Override
   public CompletionStage<NodeInfo> setState(String nodeId, NodeState state) {
-    return update(nodeId, n -> n.withState(state));
+    return update(nodeId, n -> n.withState(state), true);
   }
 
-  private CompletionStage<NodeInfo> update(String nodeId, UnaryOperator<NodeInfo> change) {
+  @Override
+  public CompletionStage<NodeInfo> markStopping(String nodeId) {
+    return update(nodeId, n -> n.withState(NodeState.DRAINING), false);
+  }
+
+  /** The node with the operator's kept weight and state, if any (a malformed setting is ignored and logged). */
+  private NodeInfo withSettings(NodeInfo node) {
+    String s = settings.get(node.id());
+    if (s == null) {
+      return node;
+    }
+    try {
+      JsonObject j = new JsonObject(s);
+      return node.withWeight(j.getInteger("weight", node.weight()))
+          .withState(NodeState.valueOf(j.getString("state", node.state().name())));
+    } catch (RuntimeException e) {
+      log.warn("kept settings of node {} are malformed, ignored: {}", node.id(), e.toString());
+      return node;
+    }
+  }
+
+  private CompletionStage<NodeInfo> update(String nodeId, UnaryOperator<NodeInfo> change, boolean keep) {
     return HazelcastFarmCluster.async(io, () -> {
-      for (int attempt = 0; attempt < 100; attempt++) {
-        String old = map.get(nodeId);
-        if (old == null) {
-          throw new NoSuchElementException("no node '" + nodeId + "' in the registry");
-        }
-        NodeInfo next = change.apply(NodeInfo.fromJson(new JsonObject(old)));
-        String json = next.toJson().encode();
-        if (json.equals(old) || map.replace(nodeId, old, json)) {
-          return next;
-        }
+      NodeInfo next = change(nodeId, change);
+      if (keep) {
+        settings.set(nodeId, new JsonObject().put("weight", next.weight()).put("state", next.state().name()).encode());
       }
-      throw new IllegalStateException("registry entry " + nodeId + " kept changing; update abandoned");
+      return next;
     });
+  }
+
+  private NodeInfo change(String nodeId, UnaryOperator<NodeInfo> change) {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      String old = map.get(nodeId);
+      if (old == null) {
+        throw new NoSuchElementException("no node '" + nodeId + "' in the registry");
+      }
+      NodeInfo next = change.apply(NodeInfo.fromJson(new JsonObject(old)));
+      String json = next.toJson().encode();
+      if (json.equals(old) || map.replace(nodeId, old, json)) {
+        return next;
+      }
+    }
+    throw new IllegalStateException("registry entry " + nodeId + " kept changing; update abandoned");
   }
 
   @Override

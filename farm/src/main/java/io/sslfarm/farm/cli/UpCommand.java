@@ -59,7 +59,7 @@ public final class UpCommand implements Callable<Integer> {
 
   private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
 
-  @Option(names = "--dir", paramLabel = "DIR", description = "state directory (master key, admin token, dev CA);"
+  @Option(names = "--dir", paramLabel = "DIR", description = "state directory (master key, admin token, dev CA, durable farm state);"
       + " default: ${DEFAULT-VALUE}")
   Path dir = Path.of(".sslfarm");
 
@@ -140,6 +140,7 @@ public final class UpCommand implements Callable<Integer> {
     common.put("cluster.join-secret-file", joinSecretFile.toString());
     common.put("admin.token-file", tokenFile.toString());
     common.put("node.data-dir", dir.toString());
+    common.put("cluster.state.enabled", true); // <dir>/state/<node id>: certificates and config survive a restart
     common.put("node.drain-timeout", "5s");
     common.put("certs.dev-ca-enabled", true); // a farm for trying: `certs gen` issues from the dev CA
     common.put("admin.host", host);
