@@ -271,7 +271,8 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     linkReusable = false;
     status = 0;
     bytesOut = 0;
-    updateRead(); // the body waits until a backend connection is ready
+    // reading goes on: a body part that comes before a backend connection is ready pauses it (bodyPart), a request
+    // without a body (its end comes with the head) never does, so no epoll_ctl per request
     HttpHeaders h = r.headers();
     if (core.underscores == ForwardingHeaders.Underscores.REJECT && ForwardingHeaders.hasUnderscoreName(h)) {
       fail(Reason.UNDERSCORE_IN_HEADER);
@@ -517,8 +518,8 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
       }
     } else {
       body.add(c);
-      if (last) {
-        updateRead(); // the request is in: read on, to notice a client that leaves while it waits
+      if (!last) {
+        updateRead(); // nowhere to send it yet: wait for the connection (send() resumes)
       }
     }
   }

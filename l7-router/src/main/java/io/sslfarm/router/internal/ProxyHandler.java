@@ -6,6 +6,8 @@ import io.sslfarm.router.RouterErrors.Reason;
 import io.sslfarm.router.RouterMetrics;
 import io.sslfarm.router.RouterOptions;
 import io.sslfarm.router.affinity.StickyCookieCodec;
+import io.sslfarm.router.affinity.StickyDecision;
+import io.sslfarm.router.affinity.StickyDecision.Outcome;
 import io.sslfarm.router.config.PoolSpec;
 import io.sslfarm.router.config.StickySpec;
 import io.sslfarm.router.listener.DownstreamConnection;
@@ -95,7 +97,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     String route = "-";
     UpstreamPool pool;
     Upstream upstream;
-    String sticky = "-";
+    Outcome sticky;          // null until decided
     String setCookie;        // insert mode: cookie to set on the response
     String learnSession;     // learn mode: the request's session id (to re-record on re-stick)
     String requestId = "-";
@@ -188,58 +190,19 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     x.route = m.routeName();
     x.pool = pool;
     PoolSpec spec = pool.spec();
-    switch (spec.sticky().mode()) {
-      case INSERT -> insert(x, spec.sticky());
-      case LEARN -> learn(x, spec.sticky());
-      default -> {
-        x.sticky = "none";
-        pickNewAndForward(x, null);
-      }
-    }
-  }
-
-  private void insert(Exchange x, StickySpec s) {
-    long now = System.currentTimeMillis() / 1000;
-    String value = cookieValue(x.req, s.cookie());
-    if (value == null) {
-      x.sticky = "new";
-      pickNewAndForward(x, null);
-      return;
-    }
-    StickyCookieCodec.Decoded d = cookies.decode(x.pool.name(), value, now, s.idleTtl());
-    switch (d.status()) {
-      case VALID -> {
-        Upstream u = x.pool.byId(d.backendId());
-        if (u != null && u.available(System.nanoTime())) {
-          x.sticky = "hit";
-          if (StickyCookieCodec.needsRefresh(d.issuedEpochSeconds(), now, s.idleTtl())) {
-            x.setCookie = cookie(x, u);
-          }
-          forward(x, u);
-        } else if (s.strict()) {
-          x.sticky = "down";
-          fail(x, Reason.STICKY_BACKEND_DOWN);
-        } else {
-          x.sticky = "restick";
-          pickNewAndForward(x, null);
-        }
-      }
-      case STALE -> {
-        x.sticky = "stale";
-        pickNewAndForward(x, null);
-      }
-      default -> {
-        x.sticky = "forged";
-        pickNewAndForward(x, null);
-      }
+    StickySpec s = spec.sticky();
+    switch (s.mode()) {
+      case INSERT -> apply(x, StickyDecision.insert(pool, s, cookies, cookieValue(x.req, s.cookie()),
+          System.currentTimeMillis() / 1000, System.nanoTime()));
+      case LEARN -> learn(x, s);
+      default -> apply(x, StickyDecision.none());
     }
   }
 
   private void learn(Exchange x, StickySpec s) {
     String sid = cookieValue(x.req, s.learnCookie());
     if (sid == null) {
-      x.sticky = "new";
-      pickNewAndForward(x, null);
+      apply(x, StickyDecision.fresh());
       return;
     }
     x.learnSession = sid;
@@ -251,24 +214,22 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (err != null) {
         LOG.warn("conn#{} session table lookup failed, re-balancing: {}", x.down.id(), err.toString());
       }
-      Optional<String> id = err == null ? found : Optional.empty();
-      if (id.isEmpty()) {
-        x.sticky = "unknown";
-        pickNewAndForward(x, null);
-        return;
-      }
-      Upstream u = x.pool.byId(id.get());
-      if (u != null && u.available(System.nanoTime())) {
-        x.sticky = "hit";
-        forward(x, u);
-      } else if (s.strict()) {
-        x.sticky = "down";
-        fail(x, Reason.STICKY_BACKEND_DOWN);
-      } else {
-        x.sticky = "restick";
-        pickNewAndForward(x, null);
-      }
+      apply(x, StickyDecision.learned(x.pool, s, err == null ? found : Optional.empty(), System.nanoTime()));
     }));
+  }
+
+  private void apply(Exchange x, StickyDecision d) {
+    x.sticky = d.outcome();
+    if (d.outcome() == Outcome.DOWN) {
+      fail(x, Reason.STICKY_BACKEND_DOWN);
+    } else if (d.upstream() != null) {
+      if (d.refreshCookie()) {
+        x.setCookie = cookie(x, d.upstream());
+      }
+      forward(x, d.upstream());
+    } else {
+      pickNewAndForward(x, null);
+    }
   }
 
   private void pickNewAndForward(Exchange x, Upstream exclude) {
@@ -287,9 +248,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   }
 
   private String cookie(Exchange x, Upstream u) {
-    StickySpec s = x.pool.spec().sticky();
-    String v = cookies.encode(x.pool.name(), u.id(), System.currentTimeMillis() / 1000);
-    return s.cookie() + "=" + v + "; Path=/; HttpOnly; SameSite=Lax" + (x.down.tls() ? "; Secure" : "");
+    return StickyDecision.setCookie(cookies, x.pool.name(), x.pool.spec().sticky(), u, x.down.tls(),
+        System.currentTimeMillis() / 1000);
   }
 
   private void record(Exchange x, String sid, Upstream u) {
@@ -573,14 +533,14 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   /** Connect failed: the request body is untouched (paused), so one other backend may still take it. */
   private void retryOrFail(Exchange x, Upstream failed) {
     StickySpec s = x.pool.spec().sticky();
-    boolean stickyStrict = s.strict() && "hit".equals(x.sticky);
+    boolean stickyStrict = s.strict() && x.sticky == Outcome.HIT;
     if (x.retried || stickyStrict) {
       fail(x, stickyStrict ? Reason.STICKY_BACKEND_DOWN : Reason.UPSTREAM_CONNECT);
       return;
     }
     x.retried = true;
-    if ("hit".equals(x.sticky)) {
-      x.sticky = "restick";
+    if (x.sticky == Outcome.HIT) {
+      x.sticky = Outcome.RESTICK;
     }
     Upstream next = x.pool.pickNew(System.nanoTime(), failed);
     if (next == null) {
@@ -704,15 +664,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   }
 
   private void learnFromResponse(Exchange x, StickySpec s, HttpClientResponse resp) {
-    String prefix = s.learnCookie() + "=";
     for (String sc : resp.headers().getAll(HttpHeaders.SET_COOKIE)) {
-      String t = sc.trim();
-      if (t.startsWith(prefix)) {
-        int end = t.indexOf(';');
-        String sid = (end < 0 ? t.substring(prefix.length()) : t.substring(prefix.length(), end)).trim();
-        if (!sid.isEmpty() && !sid.equals(x.learnSession)) {
-          record(x, sid, x.upstream);
-        }
+      String sid = StickyDecision.learnedSession(sc, s.learnCookie());
+      if (sid != null && !sid.equals(x.learnSession)) {
+        record(x, sid, x.upstream);
       }
     }
   }
@@ -739,14 +694,14 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     releaseSlot(x);
     String upstream = x.upstreamId();
     metrics.request(x.route, x.poolName(), upstream, status);
-    if (x.pool != null && !"-".equals(x.sticky) && !"none".equals(x.sticky)) {
+    if (x.pool != null && x.sticky != null && x.sticky.counted()) {
       metrics.sticky(x.pool.name(), x.sticky);
     }
     if (accessLog.enabled()) {
       accessLog.log(x.down.id(), x.down.clientIp(), x.req.method().name(),
           x.path != null ? x.path : x.req.path(), status,
           x.req.response().bytesWritten(), x.route, x.poolName(), upstream, System.nanoTime() - x.start,
-          x.requestId, x.sticky);
+          x.requestId, x.sticky == null ? "-" : x.sticky.tag());
     }
   }
 
@@ -764,32 +719,6 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   /** The value of cookie {@code name} in the request's Cookie header(s), or null. */
   static String cookieValue(HttpServerRequest req, String name) {
-    for (String h : req.headers().getAll(HttpHeaders.COOKIE)) {
-      int i = 0;
-      int n = h.length();
-      while (i < n) {
-        while (i < n && (h.charAt(i) == ' ' || h.charAt(i) == ';')) {
-          i++;
-        }
-        int eq = h.indexOf('=', i);
-        int semi = h.indexOf(';', i);
-        if (semi < 0) {
-          semi = n;
-        }
-        if (eq < 0 || eq > semi) {
-          i = semi + 1;
-          continue;
-        }
-        if (eq - i == name.length() && h.regionMatches(i, name, 0, name.length())) {
-          String v = h.substring(eq + 1, semi).trim();
-          if (v.length() >= 2 && v.charAt(0) == '"' && v.charAt(v.length() - 1) == '"') {
-            v = v.substring(1, v.length() - 1);
-          }
-          return v;
-        }
-        i = semi + 1;
-      }
-    }
-    return null;
+    return StickyDecision.cookieValue(req.headers().getAll(HttpHeaders.COOKIE), name);
   }
 }
