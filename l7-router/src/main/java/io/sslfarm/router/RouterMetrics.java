@@ -150,6 +150,31 @@ public final class RouterMetrics {
     }
   }
 
+  private final java.util.concurrent.atomic.AtomicInteger websockets = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile Counter websocketUpgrades;
+
+  /** A WebSocket was upgraded (the backend answered 101) and is relayed from now on. */
+  public void websocketOpened() {
+    Counter c = websocketUpgrades;
+    if (c == null) {
+      Gauge.builder(PREFIX + "websocket.active", websockets, java.util.concurrent.atomic.AtomicInteger::get)
+          .description("open WebSocket connections").register(registry);
+      c = Counter.builder(PREFIX + "websocket.upgrades").description("WebSocket upgrades the backends accepted")
+          .register(registry);
+      websocketUpgrades = c;
+    }
+    websockets.incrementAndGet();
+    c.increment();
+  }
+
+  public void websocketClosed() {
+    websockets.decrementAndGet();
+  }
+
+  public int activeWebsockets() {
+    return websockets.get();
+  }
+
   public void registerConnections(Supplier<Number> active) {
     Gauge.builder(PREFIX + "connections.active", active).description("open downstream connections")
         .strongReference(true).register(registry);

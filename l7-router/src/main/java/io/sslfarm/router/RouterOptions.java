@@ -38,6 +38,7 @@ public final class RouterOptions {
   public static final int DEFAULT_H2_INITIAL_WINDOW_SIZE = 65_535;
   public static final int DEFAULT_H2_BUFFERED_BODY_MAX = 64 * 1024;
   public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_WEBSOCKET_IDLE_TIMEOUT = Duration.ofMinutes(10);
 
   public static final ConfigKey<String> HOST = ConfigKey.of("router.host", STRING, DEFAULT_HOST,
       "interface the HTTP listener binds to");
@@ -109,13 +110,17 @@ public final class RouterOptions {
       DEFAULT_BODY_TIMEOUT, "longest wait for the next body bytes of a request (HTTP/1.x or one HTTP/2 stream) while"
           + " the router is reading it; exceeded = 408 body-timeout (HTTP/1.x: and close; HTTP/2: that stream only)"
           + " (NGINX client_body_timeout)");
+  public static final ConfigKey<Duration> WEBSOCKET_IDLE_TIMEOUT = ConfigKey.of("router.websocket-idle-timeout",
+      DURATION_TYPE, DEFAULT_WEBSOCKET_IDLE_TIMEOUT, "a WebSocket (HTTP/1.1 Upgrade: websocket, relayed as bytes"
+          + " once the backend answered 101) with no byte in either direction for this long is closed; 0 = never"
+          + " (NGINX proxy_read_timeout, Envoy idle_timeout of an upgraded stream)");
 
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, PORT_KEY, PROXY_PROTOCOL, TRUSTED_PROXIES,
       MAX_HEADER_SIZE, MAX_INITIAL_LINE, MAX_BODY_SIZE, HEADER_TIMEOUT, REQUEST_TIMEOUT, IDLE_TIMEOUT,
       UPSTREAM_CONNECT_TIMEOUT, UPSTREAM_RESPONSE_TIMEOUT, UPSTREAM_MAX_CONNECTIONS, UPSTREAM_QUEUE_SIZE,
       UPSTREAM_QUEUE_TIMEOUT, ACCESS_LOG, ACCESS_LOG_FORMAT, HEADERS_WITH_UNDERSCORES,
       STICKY_SECRET, EVENT_LOOPS, H2_MAX_CONCURRENT_STREAMS, H2_INITIAL_WINDOW_SIZE, H2_BUFFERED_BODY_MAX,
-      BODY_TIMEOUT);
+      BODY_TIMEOUT, WEBSOCKET_IDLE_TIMEOUT);
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -141,6 +146,7 @@ public final class RouterOptions {
   private int h2InitialWindowSize = DEFAULT_H2_INITIAL_WINDOW_SIZE;
   private int h2BufferedBodyMax = DEFAULT_H2_BUFFERED_BODY_MAX;
   private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
+  private Duration websocketIdleTimeout = DEFAULT_WEBSOCKET_IDLE_TIMEOUT;
 
   public RouterOptions() {
   }
@@ -170,6 +176,7 @@ public final class RouterOptions {
     h2InitialWindowSize = o.h2InitialWindowSize;
     h2BufferedBodyMax = o.h2BufferedBodyMax;
     bodyTimeout = o.bodyTimeout;
+    websocketIdleTimeout = o.websocketIdleTimeout;
   }
 
   /** Reads every {@code router.*} key (already type-checked by the loader) and validates the combination. */
@@ -187,7 +194,7 @@ public final class RouterOptions {
         .setHeadersWithUnderscores(c.get(HEADERS_WITH_UNDERSCORES)).setStickySecret(c.get(STICKY_SECRET))
         .setEventLoops(c.get(EVENT_LOOPS)).setH2MaxConcurrentStreams(c.get(H2_MAX_CONCURRENT_STREAMS))
         .setH2InitialWindowSize(c.get(H2_INITIAL_WINDOW_SIZE)).setH2BufferedBodyMax(c.get(H2_BUFFERED_BODY_MAX))
-        .setBodyTimeout(c.get(BODY_TIMEOUT));
+        .setBodyTimeout(c.get(BODY_TIMEOUT)).setWebsocketIdleTimeout(c.get(WEBSOCKET_IDLE_TIMEOUT));
     o.validate();
     return o;
   }
@@ -476,6 +483,16 @@ public final class RouterOptions {
    */
   public RouterOptions setBodyTimeout(Duration bodyTimeout) {
     this.bodyTimeout = bodyTimeout;
+    return this;
+  }
+
+  /** {@code router.websocket-idle-timeout}. */
+  public Duration websocketIdleTimeout() {
+    return websocketIdleTimeout;
+  }
+
+  public RouterOptions setWebsocketIdleTimeout(Duration websocketIdleTimeout) {
+    this.websocketIdleTimeout = websocketIdleTimeout;
     return this;
   }
 

@@ -32,6 +32,7 @@ import io.sslfarm.router.upstream.UpstreamPool;
 import io.sslfarm.router.upstream.UpstreamQueue;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -103,6 +104,9 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
   private boolean responseStarted;
   private boolean informational;
   private boolean linkReusable;
+  /** A WebSocket handshake (GET, HTTP/1.1, Upgrade: websocket, Connection: upgrade): the Upgrade value. */
+  private String upgrade;
+  private boolean switching;       // the backend answered 101: relay bytes once its end is written
   private int status;
   private long bytesOut;
   private long sentAt;
@@ -269,6 +273,8 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     responseStarted = false;
     informational = false;
     linkReusable = false;
+    upgrade = webSocketUpgrade(r);
+    switching = false;
     status = 0;
     bytesOut = 0;
     // reading goes on: a body part that comes before a backend connection is ready pauses it (bodyPart), a request
@@ -399,6 +405,10 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
       }
       if (chunked) {
         h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED); // re-framed: a hop-by-hop header
+      }
+      if (upgrade != null) {
+        // hop-by-hop, so removed above; a WebSocket handshake asks the backend for the same upgrade
+        h.set(HttpHeaderNames.UPGRADE, upgrade).set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       }
       req.setUri(uri);
       req.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -534,7 +544,7 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     }
     if (msg instanceof HttpResponse r) {
       int code = r.status().code();
-      if (code < 200) {
+      if (code < 200 && code != 101) {
         informational = true; // 100 / 103: not passed on (Expect is answered by the router, hints are optional)
       } else {
         responseHead(r);
@@ -562,7 +572,17 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     HttpHeaders h = r.headers();
     linkReusable = HttpUtil.isKeepAlive(r);
     boolean bodyless = req.method() == HttpMethod.HEAD || code == 204 || code == 304;
+    String upgraded = code == 101 ? h.get(HttpHeaderNames.UPGRADE) : null;
     ForwardingHeaders.filterResponse(h);
+    if (code == 101) {
+      if (upgrade == null || upgraded == null || !upgraded.equalsIgnoreCase(upgrade)) {
+        LOG.warn("conn#{} upstream {} answered 101 to a request that asked for no such upgrade", down.id(), u);
+        fail(Reason.UPSTREAM_ERROR); // a protocol the router cannot follow
+        return;
+      }
+      h.set(HttpHeaderNames.UPGRADE, upgraded).set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+      switching = true;
+    }
     if (setCookie != null) {
       h.add(HttpHeaderNames.SET_COOKIE, setCookie);
     }
@@ -578,14 +598,16 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     if (!h.contains(ProxyCore.X_REQUEST_ID)) {
       h.set(ProxyCore.X_REQUEST_ID, requestId);
     }
-    if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+    if (!bodyless && !switching && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       if (version == HttpVersion.HTTP_1_0) {
         keepAlive = false; // an HTTP/1.0 client reads to the end of the connection
       } else {
         h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
       }
     }
-    if (!keepAlive) {
+    if (switching) {
+      // Connection: upgrade, set above
+    } else if (!keepAlive) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (version == HttpVersion.HTTP_1_0) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
@@ -598,6 +620,11 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
 
   private void responseContent(HttpContent c) {
     bytesOut += c.content().readableBytes();
+    if (switching && c instanceof LastHttpContent) {
+      ctx.writeAndFlush(c);
+      relayUpgraded();
+      return;
+    }
     if (c instanceof LastHttpContent) {
       ctx.writeAndFlush(c);
       responseDone();
@@ -699,6 +726,67 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     releaseTicket();
     finish(status);
     answered();
+  }
+
+  // ---------------------------------------------------------------- WebSocket
+
+  /** The Upgrade value of a WebSocket handshake (RFC 6455 §4.1), or null for any other request. */
+  private static String webSocketUpgrade(HttpRequest r) {
+    HttpHeaders h = r.headers();
+    String up = h.get(HttpHeaderNames.UPGRADE);
+    if (up == null || r.method() != HttpMethod.GET || r.protocolVersion() != HttpVersion.HTTP_1_1
+        || !up.trim().equalsIgnoreCase("websocket")
+        || !h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+      return null;
+    }
+    return up.trim();
+  }
+
+  /**
+   * The backend accepted the upgrade and its 101 is written: from here the two connections carry WebSocket frames,
+   * relayed as bytes ({@link io.sslfarm.net.Relay}: back-pressure, half-close, {@code router.websocket-idle-timeout}).
+   * The HTTP handlers leave both pipelines (bytes a decoder still holds go on to the relay), the link never returns to
+   * its pool, and the backend's admission slot is given back (a WebSocket is not an exchange in flight; HAProxy's
+   * {@code maxconn} counts it, Envoy's upgrade streams do not).
+   */
+  private void relayUpgraded() {
+    UpstreamLink l = link;
+    link = null;
+    upstream.inflight().decrementAndGet();
+    releaseTicket();
+    finish(101);
+    active = false;
+    closing = true; // no more HTTP on this connection
+    cancelIdle();
+    if (bodyTimer != null) {
+      bodyTimer.cancel(false);
+      bodyTimer = null;
+    }
+    core.closed(this);
+    io.netty.channel.Channel downstream = ctx.channel();
+    io.netty.channel.Channel up = l.channel;
+    l.detach();
+    io.sslfarm.net.Relay relay = io.sslfarm.net.Relay.prepare(downstream, new io.sslfarm.net.RelayOptions()
+        .setIdleTimeout(core.options.websocketIdleTimeout()), core.websocketListener());
+    core.websocketOpened(relay);
+    io.netty.channel.ChannelPipeline p = downstream.pipeline();
+    p.remove(this);
+    for (Class<? extends io.netty.channel.ChannelHandler> c : List.of(
+        io.netty.handler.codec.http.HttpServerExpectContinueHandler.class,
+        io.sslfarm.router.listener.StrictHttpHandler.class)) {
+      if (p.get(c) != null) {
+        p.remove(c);
+      }
+    }
+    if (p.get(io.sslfarm.router.listener.StrictHttpHandler.SNIFFER_NAME) != null) {
+      p.remove(io.sslfarm.router.listener.StrictHttpHandler.SNIFFER_NAME); // its obs-fold scan is for HTTP heads
+    }
+    p.remove(io.netty.handler.codec.http.HttpServerCodec.class); // what it still holds goes on to the relay
+    relay.start(up);
+    io.netty.channel.ChannelPipeline upp = up.pipeline();
+    if (upp.get(io.netty.handler.codec.http.HttpClientCodec.class) != null) {
+      upp.remove(io.netty.handler.codec.http.HttpClientCodec.class);
+    }
   }
 
   // ---------------------------------------------------------------- endings
@@ -829,7 +917,8 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
    * in progress (if its body is still coming) has a link with room in its write buffer.
    */
   private void updateRead() {
-    boolean read = !closing && pending.isEmpty();
+    boolean read = !closing && pending.isEmpty() && !(active && upgrade != null && !inRequest);
+    // (a WebSocket handshake: what the client sends next is not HTTP if the backend says 101)
     if (read && active && inRequest) {
       UpstreamLink l = link;
       read = l != null && headSent && l.channel.isWritable();

@@ -43,6 +43,7 @@ final class ProxyCore implements DownstreamListener.Http1Handlers {
   private final AddressResolverGroup<InetSocketAddress> resolver;
   private final Map<EventLoop, LinkPool> links = new ConcurrentHashMap<>();
   private final Set<Http1Proxy> open = ConcurrentHashMap.newKeySet();
+  private final Set<io.sslfarm.net.Relay> websockets = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
 
   ProxyCore(RouterOptions options, RouterMetrics metrics, Supplier<RouteTable> routes, UpstreamPools pools,
@@ -87,6 +88,25 @@ final class ProxyCore implements DownstreamListener.Http1Handlers {
       p.closeNow();
     }
     links.forEach((loop, pool) -> loop.execute(pool::closeIdle));
+    for (io.sslfarm.net.Relay r : websockets) {
+      r.close(); // the drain's grace is over: WebSockets still open are closed with their connections
+    }
+  }
+
+  /** Counts a relayed WebSocket until it closes. */
+  io.sslfarm.net.RelayListener websocketListener() {
+    return new io.sslfarm.net.RelayListener() {
+      @Override
+      public void onClosed(io.sslfarm.net.RelayStats stats) {
+        metrics.websocketClosed();
+      }
+    };
+  }
+
+  void websocketOpened(io.sslfarm.net.Relay relay) {
+    metrics.websocketOpened();
+    websockets.add(relay);
+    relay.closeFuture().addListener(f -> websockets.remove(relay));
   }
 
   /** The calling loop's upstream connections. */

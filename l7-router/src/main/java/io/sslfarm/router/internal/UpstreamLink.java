@@ -90,6 +90,16 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
     channel.close();
   }
 
+  /**
+   * Takes the link out of HTTP: its timer stops and this handler leaves the pipeline (the connection now carries
+   * an upgraded protocol, relayed as bytes, and never returns to the pool).
+   */
+  void detach() {
+    exchange = null;
+    cancelTimer();
+    channel.pipeline().remove(this);
+  }
+
   /** Notes that request bytes went out (the response clock counts from the last activity either way). */
   void wrote() {
     lastActivity = System.nanoTime();
