@@ -70,6 +70,8 @@ public final class TicketKeyManager implements AutoCloseable {
   private final Consumer<TicketKeySet> apply;
   private final Clock clock;
   private volatile Accepted accepted;
+  /** The last value refused, so that the same value seen again (timer, redelivery) is not reported again. */
+  private SealedTicketKeys lastRefused;
   private AutoCloseable listener;
   private long timerId = -1;
   private final long startedAtMillis;
@@ -116,23 +118,34 @@ public final class TicketKeyManager implements AutoCloseable {
     if (a != null && sealed.generation() == a.generation() && Arrays.equals(sealed.sealedKeys(), a.sealedKeys())) {
       return; // the set in force, delivered again
     }
+    if (lastRefused != null && sealed.generation() == lastRefused.generation()
+        && sealed.rotatedAtMillis() == lastRefused.rotatedAtMillis()
+        && sealed.nextRotationMillis() == lastRefused.nextRotationMillis()
+        && Arrays.equals(sealed.sealedKeys(), lastRefused.sealedKeys())) {
+      return; // refused already
+    }
     long now = clock.millis();
     TicketKeySet keys;
     try {
       keys = TicketKeySet.decode(sealer.open(sealed.sealedKeys(), sealed.aad()));
     } catch (SealException | IllegalArgumentException e) {
-      holder.refused(sealed, "ticket keys do not open with their generation and rotation times: " + e.getMessage());
+      refuse(sealed, "ticket keys do not open with their generation and rotation times: " + e.getMessage());
       return;
     }
     String refusal = check(sealed, a, now);
     if (refusal != null) {
-      holder.refused(sealed, refusal);
+      refuse(sealed, refusal);
       return;
     }
     apply.accept(keys);
     accepted = new Accepted(sealed.generation(), sealed.rotatedAtMillis(), sealed.nextRotationMillis(), keys,
         sealed.sealedKeys().clone(), now);
     LOG.info("ticket keys generation {} applied (current key {})", sealed.generation(), keys.currentName());
+  }
+
+  private void refuse(SealedTicketKeys sealed, String why) {
+    lastRefused = sealed;
+    holder.refused(sealed, why);
   }
 
   /** Null if the (authenticated) metadata passes the rules of the class comment, else why not. */
