@@ -40,8 +40,13 @@ public final class CertificateRejectedException extends CertificateException {
     NO_NAMES,
     /** The certificate id is not {@code [a-z0-9._-]{1,64}}. */
     BAD_ID,
-    /** A stored record does not open on this node (wrong master key, altered record). */
-    UNSEALABLE;
+    /** A stored record does not open on this node (wrong master key, altered record, or metadata swapped). */
+    UNSEALABLE,
+    /**
+     * A stored record whose version is not newer than one this node already accepted for that id (an older or removed
+     * record put back), or that was sealed in format 1, which does not bind the version.
+     */
+    REPLAYED;
 
     public String tag() {
       return name().toLowerCase(Locale.ROOT).replace('_', '-');

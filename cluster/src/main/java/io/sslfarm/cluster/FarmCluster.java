@@ -38,7 +38,8 @@ public interface FarmCluster extends AutoCloseable {
 
   /**
    * Cluster values this member refused to read since it started: values of a class the deserialization filter does not
-   * allow, or of the wrong type (a rogue writer). Such an entry is treated as absent.
+   * allow, or of the wrong type (a rogue writer), and sealed values a reader refused (see
+   * {@link CertificateTable#refused}, {@link TicketKeyHolder#refused}). Such an entry is treated as absent.
    */
   default long rejectedValues() {
     return 0;

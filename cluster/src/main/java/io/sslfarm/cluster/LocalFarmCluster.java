@@ -35,6 +35,7 @@ public final class LocalFarmCluster implements FarmCluster {
   private final Config config = new Config();
   private final Certs certs = new Certs();
   private final Tickets tickets = new Tickets();
+  private final java.util.concurrent.atomic.LongAdder rejectedValues = new java.util.concurrent.atomic.LongAdder();
   private final Map<String, Sessions> sessions = new ConcurrentHashMap<>();
   private volatile boolean running = true;
   private volatile boolean leader = true;
@@ -111,6 +112,12 @@ public final class LocalFarmCluster implements FarmCluster {
     running = false;
     events.shutdown();
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** Values refused by readers (see {@link CertificateTable#refused}, {@link TicketKeyHolder#refused}). */
+  @Override
+  public long rejectedValues() {
+    return rejectedValues.sum();
   }
 
   private final class Nodes implements NodeDirectory {
@@ -244,14 +251,20 @@ public final class LocalFarmCluster implements FarmCluster {
     }
 
     @Override
-    public CompletionStage<CertificateRecord> put(CertificateRecord record) {
+    public CompletionStage<CertificateRecord> put(String id, RecordBuilder builder) {
       return async(() -> {
-        CertificateRecord old = map.get(record.id());
-        CertificateRecord next = record.withVersion(old == null ? 1 : old.version() + 1);
-        map.put(next.id(), next);
+        CertificateRecord old = map.get(id);
+        CertificateRecord next = builder.build(CertificateRecord.nextVersion(old, System.currentTimeMillis()),
+            old != null);
+        map.put(id, next);
         listeners.forEach(l -> l.certificateChanged(next.id(), next));
         return next;
       });
+    }
+
+    @Override
+    public void refused(String id, String reason) {
+      rejectedValues.increment();
     }
 
     @Override
@@ -294,6 +307,11 @@ public final class LocalFarmCluster implements FarmCluster {
         listeners.forEach(l -> l.accept(next));
         return true;
       });
+    }
+
+    @Override
+    public void refused(SealedTicketKeys value, String reason) {
+      rejectedValues.increment();
     }
 
     @Override

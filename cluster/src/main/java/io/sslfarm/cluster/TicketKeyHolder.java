@@ -18,6 +18,13 @@ public interface TicketKeyHolder {
    */
   CompletionStage<Boolean> compareAndSet(long expectedGeneration, SealedTicketKeys next);
 
+  /**
+   * Reports a key set that a reader refused (does not open with its metadata, a generation that does not increase or
+   * jumps too far): counted in {@code sslfarm.cluster.values.rejected} and logged. Never blocks.
+   */
+  default void refused(SealedTicketKeys value, String reason) {
+  }
+
   /** Called on a cluster thread after every change, and once immediately if a key set exists. Must not block. */
   AutoCloseable addListener(Consumer<SealedTicketKeys> listener);
 }

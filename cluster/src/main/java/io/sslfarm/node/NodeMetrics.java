@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  *   <li>{@code sslfarm.secrets.insecure.permissions} (counter): secret files read at start that group or others may
  *       access (see {@code node.secrets-permissions})</li>
  *   <li>{@code sslfarm.cluster.values.rejected} (counter): cluster values this member refused to read (a class the
- *       deserialization filter does not allow, or the wrong type: a rogue writer)</li>
+ *       deserialization filter does not allow, the wrong type, or a sealed value whose metadata, version or
+ *       generation a reader refused: a rogue writer or a replay)</li>
  *   <li>{@code sslfarm.cluster.state.corrupt.files} (counter): durable-state store files found corrupt or truncated
  *       (their entries are not served; see {@code cluster.state.on-corrupt})</li>
  * </ul>
@@ -101,7 +102,8 @@ public final class NodeMetrics {
     FunctionCounter.builder("sslfarm.cluster.values.rejected", cluster, c -> {
       FarmCluster fc = c.get();
       return fc == null ? 0 : fc.rejectedValues();
-    }).description("cluster values this member refused to read (disallowed class or wrong type)").register(registry);
+    }).description("cluster values this member refused to read (disallowed class, wrong type, or a sealed value "
+        + "whose metadata, version or generation was refused)").register(registry);
     FunctionCounter.builder("sslfarm.cluster.state.corrupt.files", cluster, c -> {
       FarmCluster fc = c.get();
       return fc == null ? 0 : fc.corruptStateFiles();

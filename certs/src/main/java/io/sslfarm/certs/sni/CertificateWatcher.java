@@ -6,6 +6,7 @@ import io.sslfarm.certs.store.CertificateOpener;
 import io.sslfarm.certs.store.ServedCertificate;
 import io.sslfarm.cluster.CertificateRecord;
 import io.sslfarm.cluster.CertificateTable;
+import io.sslfarm.cluster.seal.SealException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,9 +21,16 @@ import org.slf4j.LoggerFactory;
  *   CertificateTable event (cluster thread) ─▶ open record (unseal key) ─▶ new SniIndex ─▶ volatile swap ─▶ listeners
  * </pre>
  *
- * <p>A record that does not open (wrong master key, altered record, bad chain) is left out of the index, counted in
- * {@code sslfarm.certs.open.failures{cert, reason}}, logged once per id and version (never with key material), and
- * reported by {@link #failures()}; every other certificate is served as before.
+ * <p>A record that does not open (wrong master key, altered record or metadata, bad chain, key not the leaf's) is left
+ * out of the index, counted in {@code sslfarm.certs.open.failures{cert, reason}}, logged once per id and version
+ * (never with key material), and reported by {@link #failures()}; every other certificate is served as before.
+ *
+ * <p>Versions only go up: the watcher remembers, per id, the highest version it accepted, also after the id was
+ * removed. A record whose version is not above it (an older or removed record put back by a writer on the cluster
+ * port; the version is bound into the seal, so it cannot be raised) is refused with reason {@code replayed}, reported
+ * to {@link CertificateTable#refused}, and what was served stays served. A certificate added again after a removal
+ * gets a creation-time version (see {@link CertificateRecord#nextVersion}), above any earlier one. There is no upper
+ * bound on a version step: only a master-key holder can seal a version, and a table may legitimately skip many.
  *
  * <p>Threading: {@link #current()} is a volatile read, safe on event loops. Changes are applied one at a time on the
  * cluster thread that delivers them; {@link #start()} replays the existing records on the calling thread, so call it
@@ -37,6 +45,8 @@ public final class CertificateWatcher implements AutoCloseable {
   private final CertsMetrics metrics;
   private final CopyOnWriteArrayList<SniIndexListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, Failure> failures = new ConcurrentHashMap<>();
+  /** Highest version accepted per id, kept after removal (guarded by this). */
+  private final Map<String, Long> highestAccepted = new java.util.HashMap<>();
   private volatile SniIndex current;
   private AutoCloseable registration;
 
@@ -92,6 +102,11 @@ public final class CertificateWatcher implements AutoCloseable {
           record.fingerprint())) {
         return; // a replayed event for what is already served
       }
+      Long highest = highestAccepted.get(id);
+      if (highest != null && record.version() <= highest) {
+        refuseReplay(record, highest);
+        return;
+      }
       next = open(record, before);
     }
     if (next == before) {
@@ -116,8 +131,12 @@ public final class CertificateWatcher implements AutoCloseable {
         log.info("certificate {} version {} opens again on this node", id, record.version());
       }
       log.info("certificate {} version {} now served for {}", id, record.version(), record.names());
+      highestAccepted.merge(id, record.version(), Math::max);
       return before.with(c);
     } catch (CertificateRejectedException e) {
+      if (!(e.getCause() instanceof SealException se && se.kind() == SealException.Kind.OTHER_KEY)) {
+        table.refused(id, e.getMessage()); // altered, swapped or replayed: a rogue write, not a misconfigured node
+      }
       Failure f = new Failure(record.version(), e.reason(), e.getMessage());
       Failure old = failures.put(id, f);
       metrics.openFailure(id, e.reason());
@@ -133,6 +152,20 @@ public final class CertificateWatcher implements AutoCloseable {
       }
       metrics.openFailure(id, f.reason());
       return before.without(id);
+    }
+  }
+
+  /** A record not newer than one accepted: refused, what is served stays served. */
+  private void refuseReplay(CertificateRecord record, long highest) {
+    String id = record.id();
+    String message = "certificate '" + id + "' (version " + record.version() + "): not newer than version " + highest
+        + " accepted on this node (an older or removed record put back?); refused";
+    table.refused(id, message);
+    metrics.openFailure(id, CertificateRejectedException.Reason.REPLAYED);
+    Failure f = new Failure(record.version(), CertificateRejectedException.Reason.REPLAYED, message);
+    Failure old = failures.put(id, f);
+    if (old == null || old.version() != f.version() || !old.message().equals(f.message())) {
+      log.error("{}", message);
     }
   }
 

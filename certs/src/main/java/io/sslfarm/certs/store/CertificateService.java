@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * The certificate store as the admin API, the CLI (through the admin API) and the SSL tier see it.
  *
  * <pre>
- *   add(chain PEM, key PEM) ─▶ validate ─▶ seal PKCS#8 key ("cert:" + id) ─▶ CertificateTable.put (version + 1)
+ *   add(chain PEM, key PEM) ─▶ validate ─▶ CertificateTable.put: version ─▶ seal PKCS#8 key (AAD: the record's metadata)
  *                                                                                 │ entry events
  *   SSL nodes: CertificateWatcher ─▶ open (unseal) ─▶ SniIndex ◀──────────────────┘
  * </pre>
@@ -44,7 +45,6 @@ public final class CertificateService {
 
   private final CertificateTable table;
   private final NodeDirectory nodes;
-  private final SecretSealer sealer;
   private final CertificateValidator validator;
   private final CertificateOpener opener;
   private final CertsMetrics metrics;
@@ -54,7 +54,6 @@ public final class CertificateService {
                             CertificateValidator validator, CertsMetrics metrics, Clock clock) {
     this.table = table;
     this.nodes = nodes;
-    this.sealer = sealer;
     this.validator = validator;
     this.opener = new CertificateOpener(sealer);
     this.metrics = metrics;
@@ -94,19 +93,25 @@ public final class CertificateService {
     } catch (CertificateRejectedException e) {
       return rejected(e);
     }
-    byte[] pkcs8 = v.key().getEncoded();
-    byte[] sealed;
-    try {
-      sealed = sealer.seal(pkcs8, CertificateOpener.purpose(certId));
-    } finally {
-      Arrays.fill(pkcs8, (byte) 0);
-    }
-    CertificateRecord record = new CertificateRecord(certId, PemCodec.writeCertificates(v.chain()), sealed, v.names(),
-        v.notBefore().toEpochMilli(), v.notAfter().toEpochMilli(), v.fingerprint(), 0);
-    return table.put(record).thenApply(stored -> {
+    String chainPem = PemCodec.writeCertificates(v.chain());
+    AtomicBoolean replaced = new AtomicBoolean();
+    // The version is part of the seal's associated data: sealed by the table's builder once the version is known.
+    CompletionStage<CertificateRecord> put = table.put(certId, (version, replacing) -> {
+      replaced.set(replacing);
+      CertificateRecord unsealed = new CertificateRecord(certId, chainPem, new byte[0], v.names(),
+          v.notBefore().toEpochMilli(), v.notAfter().toEpochMilli(), v.fingerprint(), version);
+      byte[] pkcs8 = v.key().getEncoded();
+      try {
+        return new CertificateRecord(certId, chainPem, opener.seal(pkcs8, unsealed), v.names(),
+            unsealed.notBefore(), unsealed.notAfter(), v.fingerprint(), version);
+      } finally {
+        Arrays.fill(pkcs8, (byte) 0);
+      }
+    });
+    return put.thenApply(stored -> {
       log.info("certificate {} stored: version {}, names {}, expires {}, fingerprint {}", stored.id(),
           stored.version(), stored.names(), Instant.ofEpochMilli(stored.notAfter()), stored.fingerprint());
-      return new CertificateAdded(summarize(stored), v.warnings(), stored.version() > 1);
+      return new CertificateAdded(summarize(stored), v.warnings(), replaced.get());
     });
   }
 

@@ -177,6 +177,11 @@ public final class CertificateValidator {
         "private key does not match certificate " + subject(leaf) + detail);
   }
 
+  /** True if {@code key} signs what {@code pub} verifies (RSA and EC keys): the check made when a record is opened. */
+  public static boolean keyMatches(PrivateKey key, PublicKey pub) {
+    return matches(key, pub);
+  }
+
   /** True if {@code key} signs what {@code pub} verifies: works for every key type, whatever the key's encoding. */
   private static boolean matches(PrivateKey key, PublicKey pub) {
     if (!key.getAlgorithm().equals(pub.getAlgorithm())) {

@@ -16,10 +16,12 @@ final class HazelcastCertificateTable implements CertificateTable {
   private final IMap<String, String> map;
   private final ExecutorService io;
   private final MapMirror<CertificateRecord> mirror;
+  private final RejectedValues rejected;
 
   HazelcastCertificateTable(HazelcastInstance hz, ExecutorService io, RejectedValues rejected) {
     this.map = hz.getMap(HazelcastFarmCluster.CERTS);
     this.io = io;
+    this.rejected = rejected;
     this.mirror = new MapMirror<>(map, json -> CertificateRecord.fromJson(new JsonObject(json)), rejected);
   }
 
@@ -29,20 +31,36 @@ final class HazelcastCertificateTable implements CertificateTable {
   }
 
   @Override
-  public CompletionStage<CertificateRecord> put(CertificateRecord record) {
+  public CompletionStage<CertificateRecord> put(String id, RecordBuilder builder) {
     return HazelcastFarmCluster.async(io, () -> {
       for (int attempt = 0; attempt < 100; attempt++) {
-        String old = map.get(record.id());
-        long version = old == null ? 1 : CertificateRecord.fromJson(new JsonObject(old)).version() + 1;
-        CertificateRecord next = record.withVersion(version);
+        String old = map.get(id);
+        CertificateRecord previous = null;
+        if (old != null) {
+          try {
+            previous = CertificateRecord.fromJson(new JsonObject(old));
+          } catch (RuntimeException e) {
+            previous = null; // unreadable: replaced like an absent one (a creation-time version)
+          }
+        }
+        CertificateRecord next = builder.build(CertificateRecord.nextVersion(previous, System.currentTimeMillis()),
+            old != null);
+        if (!next.id().equals(id)) {
+          throw new IllegalArgumentException("record for " + next.id() + " stored as " + id);
+        }
         String json = next.toJson().encode();
-        boolean stored = old == null ? map.putIfAbsent(record.id(), json) == null : map.replace(record.id(), old, json);
+        boolean stored = old == null ? map.putIfAbsent(id, json) == null : map.replace(id, old, json);
         if (stored) {
           return next;
         }
       }
-      throw new IllegalStateException("certificate " + record.id() + " kept changing; replacement abandoned");
+      throw new IllegalStateException("certificate " + id + " kept changing; replacement abandoned");
     });
+  }
+
+  @Override
+  public void refused(String id, String reason) {
+    rejected.recordSealed(HazelcastFarmCluster.CERTS, id, reason);
   }
 
   @Override

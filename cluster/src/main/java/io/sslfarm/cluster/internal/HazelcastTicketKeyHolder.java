@@ -18,10 +18,12 @@ final class HazelcastTicketKeyHolder implements TicketKeyHolder {
   private final IMap<String, String> map;
   private final ExecutorService io;
   private final MapMirror<SealedTicketKeys> mirror;
+  private final RejectedValues rejected;
 
   HazelcastTicketKeyHolder(HazelcastInstance hz, ExecutorService io, RejectedValues rejected) {
     this.map = hz.getMap(HazelcastFarmCluster.TICKET_KEYS);
     this.io = io;
+    this.rejected = rejected;
     this.mirror = new MapMirror<>(map, json -> SealedTicketKeys.fromJson(new JsonObject(json)), rejected);
   }
 
@@ -43,6 +45,11 @@ final class HazelcastTicketKeyHolder implements TicketKeyHolder {
       }
       return map.replace(KEY, old, json);
     });
+  }
+
+  @Override
+  public void refused(SealedTicketKeys value, String reason) {
+    rejected.recordSealed(HazelcastFarmCluster.TICKET_KEYS, KEY, "generation " + value.generation() + ": " + reason);
   }
 
   @Override

@@ -6,8 +6,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Counts and logs cluster values this member refused to read: a class the {@link DeserializationFilter} does not
- * allow, or a value of the wrong type. Both mean someone other than a farm node wrote the entry. The entry is then
- * treated as absent; the member goes on.
+ * allow, a value of the wrong type, or a sealed value a reader refused (metadata that does not match its seal, a
+ * version or generation that does not increase). All mean someone other than a farm node wrote the entry. The entry
+ * is then treated as absent (or the value already accepted stays in force); the member goes on.
  */
 final class RejectedValues {
 
@@ -25,6 +26,11 @@ final class RejectedValues {
     count.increment();
     log.warn("cluster map {}: entry {} refused: a {} where a farm node writes JSON text", map, key,
         value.getClass().getName());
+  }
+
+  void recordSealed(String map, Object key, String reason) {
+    count.increment();
+    log.warn("cluster map {}: entry {} refused (rogue writer or replay on the cluster port?): {}", map, key, reason);
   }
 
   long count() {
