@@ -350,7 +350,7 @@ public final class EdgeOptions {
     return perSourceIpv4Prefix;
   }
 
-  /** IPv4 prefix length that makes one source, 1–32. Default {@value #DEFAULT_PER_SOURCE_IPV4_PREFIX} (per address). */
+  /** IPv4 prefix length of one source, 1–32. Default {@value #DEFAULT_PER_SOURCE_IPV4_PREFIX}: each address. */
   public EdgeOptions setPerSourceIpv4Prefix(int bits) {
     this.perSourceIpv4Prefix = bits;
     return this;

@@ -182,7 +182,7 @@ public final class SourceLimiter {
     }
   }
 
-  /** The source {@code address} is counted as, in CIDR notation ({@code 2001:db8:0:1::/64}, RFC 5952 form), for logs. */
+  /** The source {@code address} counts as, in CIDR notation ({@code 2001:db8:0:1::/64}, RFC 5952), for logs. */
   public String sourceOf(InetAddress address) {
     return keyOf(address).toString();
   }
