@@ -33,6 +33,22 @@ public final class EdgeOptions {
   public static final int DEFAULT_CONNECT_RETRIES = 2;
   public static final int DEFAULT_PENDING_BYTES = 64 * 1024;
   public static final int DEFAULT_SOURCE_TABLE_SIZE = 100_000;
+  /**
+   * Open connections per source. A browser keeps a handful per site (about 6 over HTTP/1.1, 1 over h2), so 1024 is
+   * room for a CGNAT address or an office NAT with a few hundred users, while one host cannot hold a large share of
+   * {@link #DEFAULT_MAX_CONNECTIONS}.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_SOURCE = 1024;
+  /**
+   * New connections per second per source (burst the same). Each costs an SSL node a full or resumed handshake; 256/s
+   * is far above what a NAT of people opens, and bounds one source at a small share of a node's handshake rate.
+   */
+  public static final int DEFAULT_MAX_NEW_PER_SECOND_PER_SOURCE = 256;
+  /** Loopback: the local bench ({@code sslfarm bench}), health probes and tests are never throttled. */
+  public static final List<String> DEFAULT_PER_SOURCE_EXEMPT = List.of("127.0.0.0/8", "::1/128");
+  public static final int DEFAULT_PER_SOURCE_IPV4_PREFIX = 32;
+  /** One IPv6 host usually owns a whole /64 (SLAAC, RFC 8981 temporary addresses): count the /64, not the /128. */
+  public static final int DEFAULT_PER_SOURCE_IPV6_PREFIX = 64;
   public static final Duration DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(2);
   public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(1);
   public static final int DEFAULT_HEALTH_RISE = 2;
@@ -55,10 +71,27 @@ public final class EdgeOptions {
   public static final ConfigKey<String> ACL_DEFAULT = ConfigKey.of("edge.acl-default", oneOf("allow", "deny"),
       "allow", "action when no ACL rule matches");
   public static final ConfigKey<Integer> MAX_CONNECTIONS_PER_SOURCE = ConfigKey.of("edge.max-connections-per-source",
-      intRange(0, Integer.MAX_VALUE), 0, "open connections per client address; 0 = unlimited");
+      intRange(0, Integer.MAX_VALUE), DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+      "open connections per source (a client address cut to edge.per-source-ipv4-prefix / -ipv6-prefix; HAProxy"
+          + " sc_conn_cur, which has no default); the default leaves room for a NAT of a few hundred users; over it a"
+          + " new connection is closed before a byte is relayed (rejected{reason=limit_conn}); 0 = unlimited");
   public static final ConfigKey<Integer> MAX_NEW_PER_SECOND_PER_SOURCE = ConfigKey.of(
-      "edge.max-new-per-second-per-source", intRange(0, Integer.MAX_VALUE), 0,
-      "new connections per second per client address (token bucket, burst = 1 s worth); 0 = unlimited");
+      "edge.max-new-per-second-per-source", intRange(0, Integer.MAX_VALUE), DEFAULT_MAX_NEW_PER_SECOND_PER_SOURCE,
+      "new connections per second per source (token bucket, burst = 1 s worth; HAProxy sc_conn_rate, Envoy local"
+          + " rate limit, neither with a default); each costs an SSL node a handshake; over it a new connection is"
+          + " closed (rejected{reason=limit_rate}); 0 = unlimited");
+  public static final ConfigKey<List<String>> PER_SOURCE_EXEMPT = ConfigKey.of("edge.per-source-exempt", STRING_LIST,
+      DEFAULT_PER_SOURCE_EXEMPT, "client CIDRs the per-source limits never apply to (nor track); default loopback, so"
+          + " sslfarm bench and local tests run unthrottled; add a load generator's or an internal network's CIDR"
+          + " here, [] limits every source. With edge.accept-proxy the client address is the one in the PROXY header");
+  public static final ConfigKey<Integer> PER_SOURCE_IPV4_PREFIX = ConfigKey.of("edge.per-source-ipv4-prefix",
+      intRange(1, 32), DEFAULT_PER_SOURCE_IPV4_PREFIX,
+      "IPv4 clients sharing this prefix are one source for the per-source limits; 32 = each address");
+  public static final ConfigKey<Integer> PER_SOURCE_IPV6_PREFIX = ConfigKey.of("edge.per-source-ipv6-prefix",
+      intRange(1, 128), DEFAULT_PER_SOURCE_IPV6_PREFIX,
+      "IPv6 clients sharing this prefix are one source for the per-source limits; 64 because one host usually owns"
+          + " a whole /64 (SLAAC, temporary addresses) and could otherwise rotate through 2^64 budgets; 128 = each"
+          + " address");
   public static final ConfigKey<Integer> SOURCE_TABLE_SIZE = ConfigKey.of("edge.source-table-size",
       intRange(16, Integer.MAX_VALUE), DEFAULT_SOURCE_TABLE_SIZE,
       "client addresses tracked for the per-source limits; idle ones are evicted first, a full table of sources with"
@@ -85,7 +118,8 @@ public final class EdgeOptions {
       "also complete a TLS handshake (after a PROXY v2 LOCAL header; certificate not verified)");
 
   public static final List<ConfigKey<?>> KEYS = List.of(HOST, PORT_KEY, BALANCE, ACCEPT_PROXY, TRUSTED_PROXIES, ACL,
-      ACL_DEFAULT, MAX_CONNECTIONS_PER_SOURCE, MAX_NEW_PER_SECOND_PER_SOURCE, SOURCE_TABLE_SIZE, MAX_CONNECTIONS,
+      ACL_DEFAULT, MAX_CONNECTIONS_PER_SOURCE, MAX_NEW_PER_SECOND_PER_SOURCE, PER_SOURCE_EXEMPT, PER_SOURCE_IPV4_PREFIX,
+      PER_SOURCE_IPV6_PREFIX, SOURCE_TABLE_SIZE, MAX_CONNECTIONS,
       CONNECT_TIMEOUT, IDLE_TIMEOUT, CONNECT_RETRIES, PENDING_BYTES, HEALTH_INTERVAL, HEALTH_TIMEOUT, HEALTH_RISE,
       HEALTH_FALL, HEALTH_TLS);
 
@@ -96,8 +130,11 @@ public final class EdgeOptions {
   private List<String> trustedProxies = List.of();
   private List<AccessRule> acl = List.of();
   private boolean aclDefaultAllow = true;
-  private int maxConnectionsPerSource;
-  private int maxNewPerSecondPerSource;
+  private int maxConnectionsPerSource = DEFAULT_MAX_CONNECTIONS_PER_SOURCE;
+  private int maxNewPerSecondPerSource = DEFAULT_MAX_NEW_PER_SECOND_PER_SOURCE;
+  private List<String> perSourceExempt = DEFAULT_PER_SOURCE_EXEMPT;
+  private int perSourceIpv4Prefix = DEFAULT_PER_SOURCE_IPV4_PREFIX;
+  private int perSourceIpv6Prefix = DEFAULT_PER_SOURCE_IPV6_PREFIX;
   private int sourceTableSize = DEFAULT_SOURCE_TABLE_SIZE;
   private int maxConnections = DEFAULT_MAX_CONNECTIONS;
   private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -123,6 +160,9 @@ public final class EdgeOptions {
     aclDefaultAllow = o.aclDefaultAllow;
     maxConnectionsPerSource = o.maxConnectionsPerSource;
     maxNewPerSecondPerSource = o.maxNewPerSecondPerSource;
+    perSourceExempt = o.perSourceExempt;
+    perSourceIpv4Prefix = o.perSourceIpv4Prefix;
+    perSourceIpv6Prefix = o.perSourceIpv6Prefix;
     sourceTableSize = o.sourceTableSize;
     maxConnections = o.maxConnections;
     connectTimeout = o.connectTimeout;
@@ -143,6 +183,8 @@ public final class EdgeOptions {
         .setAclDefaultAllow("allow".equals(c.get(ACL_DEFAULT)))
         .setMaxConnectionsPerSource(c.get(MAX_CONNECTIONS_PER_SOURCE))
         .setMaxNewPerSecondPerSource(c.get(MAX_NEW_PER_SECOND_PER_SOURCE))
+        .setPerSourceExempt(c.get(PER_SOURCE_EXEMPT)).setPerSourceIpv4Prefix(c.get(PER_SOURCE_IPV4_PREFIX))
+        .setPerSourceIpv6Prefix(c.get(PER_SOURCE_IPV6_PREFIX))
         .setSourceTableSize(c.get(SOURCE_TABLE_SIZE)).setMaxConnections(c.get(MAX_CONNECTIONS))
         .setConnectTimeout(c.get(CONNECT_TIMEOUT)).setIdleTimeout(c.get(IDLE_TIMEOUT))
         .setConnectRetries(c.get(CONNECT_RETRIES)).setPendingBytes(c.get(PENDING_BYTES))
@@ -160,6 +202,13 @@ public final class EdgeOptions {
       throw new ConfigException(PORT_KEY.path(), "port out of range 0–65535: " + port);
     }
     trustedCidrs();
+    perSourceExemptCidrs();
+    if (perSourceIpv4Prefix < 1 || perSourceIpv4Prefix > 32) {
+      throw new ConfigException(PER_SOURCE_IPV4_PREFIX.path(), "must be between 1 and 32, got " + perSourceIpv4Prefix);
+    }
+    if (perSourceIpv6Prefix < 1 || perSourceIpv6Prefix > 128) {
+      throw new ConfigException(PER_SOURCE_IPV6_PREFIX.path(), "must be between 1 and 128, got " + perSourceIpv6Prefix);
+    }
     if (acceptProxy && trustedProxies.isEmpty()) {
       throw new ConfigException(TRUSTED_PROXIES.path(), "edge.accept-proxy is on but no trusted proxy CIDR is set");
     }
@@ -187,6 +236,11 @@ public final class EdgeOptions {
   /** The parsed {@link #getTrustedProxies()}; errors name {@code edge.trusted-proxies[i]}. */
   public CidrSet trustedCidrs() {
     return CidrSet.parse(TRUSTED_PROXIES.path(), trustedProxies);
+  }
+
+  /** The parsed {@link #getPerSourceExempt()}; errors name {@code edge.per-source-exempt[i]}. */
+  public CidrSet perSourceExemptCidrs() {
+    return CidrSet.parse(PER_SOURCE_EXEMPT.path(), perSourceExempt);
   }
 
   public String getHost() {
@@ -263,7 +317,7 @@ public final class EdgeOptions {
     return maxConnectionsPerSource;
   }
 
-  /** Open connections per client address. Default 0 = unlimited. */
+  /** Open connections per source. Default {@value #DEFAULT_MAX_CONNECTIONS_PER_SOURCE}; 0 = unlimited. */
   public EdgeOptions setMaxConnectionsPerSource(int v) {
     this.maxConnectionsPerSource = v;
     return this;
@@ -273,9 +327,42 @@ public final class EdgeOptions {
     return maxNewPerSecondPerSource;
   }
 
-  /** New connections per second per client address, burst one second's worth. Default 0 = unlimited. */
+  /**
+   * New connections per second per source, burst one second's worth. Default
+   * {@value #DEFAULT_MAX_NEW_PER_SECOND_PER_SOURCE}; 0 = unlimited.
+   */
   public EdgeOptions setMaxNewPerSecondPerSource(int v) {
     this.maxNewPerSecondPerSource = v;
+    return this;
+  }
+
+  public List<String> getPerSourceExempt() {
+    return perSourceExempt;
+  }
+
+  /** Client CIDRs the per-source limits never apply to. Default loopback; empty = every source is limited. */
+  public EdgeOptions setPerSourceExempt(List<String> cidrs) {
+    this.perSourceExempt = List.copyOf(cidrs);
+    return this;
+  }
+
+  public int getPerSourceIpv4Prefix() {
+    return perSourceIpv4Prefix;
+  }
+
+  /** IPv4 prefix length of one source, 1–32. Default {@value #DEFAULT_PER_SOURCE_IPV4_PREFIX}: each address. */
+  public EdgeOptions setPerSourceIpv4Prefix(int bits) {
+    this.perSourceIpv4Prefix = bits;
+    return this;
+  }
+
+  public int getPerSourceIpv6Prefix() {
+    return perSourceIpv6Prefix;
+  }
+
+  /** IPv6 prefix length that makes one source, 1–128. Default {@value #DEFAULT_PER_SOURCE_IPV6_PREFIX}. */
+  public EdgeOptions setPerSourceIpv6Prefix(int bits) {
+    this.perSourceIpv6Prefix = bits;
     return this;
   }
 

@@ -25,6 +25,29 @@ class EdgeOptionsTest {
     assertThat(o.isAcceptProxy()).isFalse();
     assertThat(o.isAclDefaultAllow()).isTrue();
     assertThat(o.getConnectRetries()).isEqualTo(2);
+    assertThat(o.getMaxConnectionsPerSource()).isEqualTo(1024);
+    assertThat(o.getMaxNewPerSecondPerSource()).isEqualTo(256);
+    assertThat(o.getPerSourceExempt()).containsExactly("127.0.0.0/8", "::1/128");
+    assertThat(o.getPerSourceIpv4Prefix()).isEqualTo(32);
+    assertThat(o.getPerSourceIpv6Prefix()).isEqualTo(64);
+    assertThat(new EdgeOptions().getMaxConnectionsPerSource()).as("fluent defaults match the keys").isEqualTo(1024);
+    assertThat(new EdgeOptions().getPerSourceExempt()).containsExactly("127.0.0.0/8", "::1/128");
+  }
+
+  @Test
+  void perSourceKeys_areReadAndCheckedByKey() {
+    EdgeOptions o = EdgeOptions.from(LOADER.load(null, Map.of("SSLFARM_EDGE_PER_SOURCE_IPV6_PREFIX", "56"),
+        Map.of("edge.per-source-exempt", List.of("10.0.0.0/8"), "edge.per-source-ipv4-prefix", 24)));
+    assertThat(o.getPerSourceIpv6Prefix()).isEqualTo(56);
+    assertThat(o.getPerSourceIpv4Prefix()).isEqualTo(24);
+    assertThat(o.perSourceExemptCidrs().contains(java.net.InetAddress.getLoopbackAddress())).isFalse();
+    assertThatThrownBy(() -> EdgeOptions.from(LOADER.load(null, Map.of(),
+        Map.of("edge.per-source-exempt", List.of("127.0.0.0/8", "nope")))))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("edge.per-source-exempt[1]:");
+    assertThatThrownBy(() -> LOADER.load(null, Map.of(), Map.of("edge.per-source-ipv6-prefix", 129)))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("edge.per-source-ipv6-prefix:");
+    assertThatThrownBy(() -> new EdgeOptions().setPerSourceIpv4Prefix(0).validate())
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("edge.per-source-ipv4-prefix:");
   }
 
   @Test

@@ -205,7 +205,8 @@ class EdgeTierTest {
   @Test
   void clientOverItsConnectionLimit_isRefusedAndCounted() throws Exception {
     f.addNode("ssl-a", 10);
-    f.startEdge(Map.of("edge.max-connections-per-source", 3));
+    // loopback is exempt by default: limit every source so that this client is counted
+    f.startEdge(Map.of("edge.max-connections-per-source", 3, "edge.per-source-exempt", List.of()));
     awaitHealthy(1);
     List<Socket> open = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -231,7 +232,7 @@ class EdgeTierTest {
   @Test
   void clientOverItsNewConnectionRate_isRefusedAndCounted() throws Exception {
     f.addNode("ssl-a", 10);
-    f.startEdge(Map.of("edge.max-new-per-second-per-source", 5));
+    f.startEdge(Map.of("edge.max-new-per-second-per-source", 5, "edge.per-source-exempt", List.of()));
     awaitHealthy(1);
     int admitted = 0;
     for (int i = 0; i < 20; i++) {
@@ -244,6 +245,87 @@ class EdgeTierTest {
     // a bucket of 5 refilled at 5/s: 20 quick connections admit 5 plus what refilled meanwhile
     assertThat(admitted).isBetween(5, 10);
     assertThat(rejected(RejectReason.LIMIT_RATE)).isEqualTo(20 - admitted);
+  }
+
+  /** Connects from loopback as a trusted balancer and sends a PROXY v2 header carrying {@code client}. */
+  private Socket connectAs(String client) throws IOException {
+    Socket s = f.connect();
+    InetAddress source = InetAddress.getByName(client);
+    String destination = source instanceof java.net.Inet6Address ? "2001:db8:ffff::1" : "198.51.100.1";
+    ByteBuf h = io.sslfarm.net.ProxyHeaderEncoder.encode(io.sslfarm.net.ProxyInfo.proxy(
+        new InetSocketAddress(source, 40000), new InetSocketAddress(destination, 443)),
+        UnpooledByteBufAllocator.DEFAULT);
+    s.getOutputStream().write(ByteBufUtil.getBytes(h));
+    h.release();
+    return s;
+  }
+
+  @Test
+  void ipv6ClientsOfOneSlash64_shareOneConnectionBudget_otherSlash64Unaffected() throws Exception {
+    f.addNode("ssl-a", 10);
+    // default prefixes and exemptions; only the open-connection limit lowered so that the test stays small
+    f.startEdge(Map.of("edge.accept-proxy", true, "edge.trusted-proxies", List.of("127.0.0.0/8"),
+        "edge.max-connections-per-source", 2));
+    awaitHealthy(1);
+    List<Socket> open = new ArrayList<>();
+    for (String a : List.of("2001:db8:1:2::1", "2001:db8:1:2:aaaa:bbbb:cccc:dddd")) {
+      Socket s = connectAs(a);
+      open.add(s);
+      assertThat(EdgeFixture.readLine(s)).startsWith("ssl-a ");
+    }
+    try (Socket third = connectAs("2001:db8:1:2::3")) {
+      assertThat(readOrEof(third)).as("a third address of the same /64").isNull();
+    }
+    await().atMost(Duration.ofSeconds(2)).until(() -> rejected(RejectReason.LIMIT_CONN) == 1);
+    try (Socket other = connectAs("2001:db8:1:3::1")) {
+      assertThat(EdgeFixture.readLine(other)).as("the next /64").startsWith("ssl-a ");
+    }
+    for (Socket s : open) {
+      assertThat(s.isClosed()).isFalse();
+      s.close();
+    }
+    assertThat(rejected(RejectReason.LIMIT_CONN)).isEqualTo(1);
+  }
+
+  @Test
+  void defaultLimits_countANonExemptClient_butNotLoopback() throws Exception {
+    f.addNode("ssl-a", 10);
+    f.startEdge(Map.of("edge.accept-proxy", true, "edge.trusted-proxies", List.of("127.0.0.0/8")));
+    awaitHealthy(1);
+    // the numbers themselves are checked with a fake clock in SourceLimiterTest; here: the defaults are wired in
+    var sources = f.edge.listener().sources();
+    InetAddress client = InetAddress.getByName("203.0.113.9");
+    try (Socket s = connectAs("203.0.113.9"); Socket local = f.connect()) {
+      assertThat(EdgeFixture.readLine(s)).isEqualTo("ssl-a 203.0.113.9:40000");
+      ByteBuf h = io.sslfarm.net.ProxyHeaderEncoder.encode(io.sslfarm.net.ProxyInfo.local(),
+          UnpooledByteBufAllocator.DEFAULT);
+      local.getOutputStream().write(ByteBufUtil.getBytes(h));
+      h.release();
+      assertThat(EdgeFixture.readLine(local)).as("PROXY LOCAL: the balancer's own address, loopback")
+          .startsWith("ssl-a ");
+      assertThat(sources.limits(client)).isTrue();
+      assertThat(sources.open(client)).isEqualTo(1);
+      assertThat(sources.size()).as("loopback is not tracked").isEqualTo(1);
+    }
+    await().atMost(Duration.ofSeconds(2)).until(() -> sources.open(client) == 0);
+
+    // a client on loopback (exempt by default) is not limited, even with a per-source limit of 1
+    EdgeTier direct = f.startAnotherEdge(Map.of("edge.max-connections-per-source", 1));
+    int directPort = direct.listener().localAddress().getPort();
+    await().atMost(Duration.ofSeconds(5)).until(() -> EdgeFixture.healthyNodes(direct) == 1);
+    List<Socket> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 20; i++) {
+        Socket s = EdgeFixture.connect(InetAddress.getByName("127.0.0.1"), directPort);
+        open.add(s);
+        assertThat(EdgeFixture.readLine(s)).startsWith("ssl-a ");
+      }
+    } finally {
+      for (Socket s : open) {
+        s.close();
+      }
+    }
+    assertThat(direct.metrics().rejectedCount(RejectReason.LIMIT_CONN)).isZero();
   }
 
   @Test

@@ -93,10 +93,11 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
     }
     RejectReason limited = listener.sources().acquire(source);
     if (limited != null) {
+      listener.refusalLog().refused(downstream.id().asShortText(), listener.sources().sourceOf(source), limited);
       reject(limited);
       return;
     }
-    if (listener.sources().enabled()) {
+    if (listener.sources().limits(source)) {
       downstream.closeFuture().addListener(f -> listener.sources().release(source));
     }
     listener.metrics().accepted();

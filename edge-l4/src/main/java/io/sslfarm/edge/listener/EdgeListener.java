@@ -56,6 +56,7 @@ public final class EdgeListener {
   private final AccessRules acl;
   private final CidrSet trustedProxies;
   private final SourceLimiter sources;
+  private final RefusalLog refusalLog = new RefusalLog(RefusalLog.DEFAULT_INTERVAL_NANOS, System::nanoTime);
   private final EventLoopGroup acceptors;
   private final EventLoopGroup workers;
   private final ChannelFactory<? extends ServerChannel> serverChannelFactory;
@@ -77,8 +78,7 @@ public final class EdgeListener {
     this.acl = AccessRules.of(options.getAcl(),
         options.isAclDefaultAllow() ? AccessRule.Action.ALLOW : AccessRule.Action.DENY);
     this.trustedProxies = options.isAcceptProxy() ? options.trustedCidrs() : CidrSet.EMPTY;
-    this.sources = new SourceLimiter(options.getMaxConnectionsPerSource(), options.getMaxNewPerSecondPerSource(),
-        options.getSourceTableSize(), System::nanoTime);
+    this.sources = SourceLimiter.of(options, System::nanoTime);
     this.relayOptions = new RelayOptions().setIdleTimeout(options.getIdleTimeout())
         .setMaxPendingBytes(Math.max(1, options.getPendingBytes()));
     this.relayListener = new RelayListener() {
@@ -199,6 +199,10 @@ public final class EdgeListener {
   /** The per-source limiter (exposed for status and tests). */
   public SourceLimiter sources() {
     return sources;
+  }
+
+  RefusalLog refusalLog() {
+    return refusalLog;
   }
 
   RelayOptions relayOptions() {
