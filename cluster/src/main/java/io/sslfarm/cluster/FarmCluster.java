@@ -53,6 +53,14 @@ public interface FarmCluster extends AutoCloseable {
     return 0;
   }
 
+  /**
+   * Learn-mode session bindings this member evicted because its share of a session table reached the bound
+   * ({@code HazelcastFarmCluster.SESSION_TABLE_MAX_PER_MEMBER}, least recently used first).
+   */
+  default long sessionEvictions() {
+    return 0;
+  }
+
   /** Leaves the cluster. */
   CompletionStage<Void> shutdown();
 

@@ -104,6 +104,11 @@ public final class NodeMetrics {
       return fc == null ? 0 : fc.rejectedValues();
     }).description("cluster values this member refused to read (disallowed class, wrong type, or a sealed value "
         + "whose metadata, version or generation was refused)").register(registry);
+    FunctionCounter.builder("sslfarm.cluster.sessions.evicted", cluster, c -> {
+      FarmCluster fc = c.get();
+      return fc == null ? 0 : fc.sessionEvictions();
+    }).description("learn-mode session bindings evicted by this member for the size bound (least recently used)")
+        .register(registry);
     FunctionCounter.builder("sslfarm.cluster.state.corrupt.files", cluster, c -> {
       FarmCluster fc = c.get();
       return fc == null ? 0 : fc.corruptStateFiles();

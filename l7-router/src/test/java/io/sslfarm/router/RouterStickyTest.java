@@ -158,6 +158,37 @@ class RouterStickyTest {
   }
 
   @Test
+  void learnMode_cookieFloodRecordsNothing_andTheTableHoldsKeyedHashesOnly() {
+    HttpServer[] bs = startBackends(2, true);
+    Map<String, SessionTable> shared = new ConcurrentHashMap<>();
+    BiFunction<String, Duration, SessionTable> tables = (p, ttl) -> shared.computeIfAbsent(p,
+        k -> new LocalSessionTable(k, ttl));
+    RouterEngine a = router(vertx, directOptions(), config(pool("learn", false, bs)), tables);
+    // a client looping random (and large) session ids the backends never issued
+    List<Future<String>> flood = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      CookieJar forged = new CookieJar();
+      forged.put("JSESSIONID", java.util.UUID.randomUUID() + "x".repeat(4000));
+      flood.add(get(a.port(), forged));
+    }
+    assertThat(Future.all(flood).await().list()).allMatch(r -> r.equals("b0") || r.equals("b1"));
+    assertThat(((LocalSessionTable) tables.apply("web", Duration.ofMinutes(30))).size())
+        .as("only a backend's Set-Cookie creates a binding").isZero();
+    // a real session: learned from the backend's Set-Cookie, stored under a 22-character keyed hash
+    CookieJar user = new CookieJar();
+    String first = get(a.port(), user).await();
+    String sid = user.get("JSESSIONID");
+    assertThat(sid).startsWith(first + "-");
+    LocalSessionTable t = (LocalSessionTable) shared.get("web");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> t.size() == 1);
+    assertThat(t.lookup(sid).toCompletableFuture().join()).as("no session id in clear").isEmpty();
+    for (int i = 0; i < 10; i++) {
+      assertThat(get(a.port(), user).await()).isEqualTo(first);
+    }
+    a.close().await();
+  }
+
+  @Test
   void weightZero_getsNoNewUsersButKeepsExistingOnes() {
     HttpServer[] bs = startBackends(3, false);
     JsonObject poolCfg = pool("insert", false, bs);

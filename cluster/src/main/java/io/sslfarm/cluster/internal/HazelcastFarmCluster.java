@@ -58,6 +58,12 @@ public final class HazelcastFarmCluster implements FarmCluster {
   static final String TICKET_KEYS = "sslfarm.ticket-keys";
   static final String LEASES = "sslfarm.leases";
   static final String SESSIONS_PREFIX = "sslfarm.sessions.";
+  /**
+   * Entries of one learn-mode session table a member holds at most (as owner; backups count apart): keys are 22-byte
+   * keyed hashes and values backend ids, so about 50 MB of heap. Beyond it the least recently used binding goes
+   * (counted in {@code sslfarm.cluster.sessions.evicted}); its session re-binds on its backend's next Set-Cookie.
+   */
+  static final int SESSION_TABLE_MAX_PER_MEMBER = 250_000;
 
   private final HazelcastInstance hz;
   private final ClusterOptions options;
@@ -212,7 +218,10 @@ public final class HazelcastFarmCluster implements FarmCluster {
     cfg.addMapConfig(new MapConfig(CERTS).setBackupCount(1));
     cfg.addMapConfig(new MapConfig(TICKET_KEYS).setBackupCount(1));
     cfg.addMapConfig(new MapConfig(SESSIONS_PREFIX + "*").setBackupCount(1)
-        .setNearCacheConfig(sessionNearCache()));
+        .setNearCacheConfig(sessionNearCache())
+        .setEvictionConfig(new com.hazelcast.config.EvictionConfig()
+            .setEvictionPolicy(com.hazelcast.config.EvictionPolicy.LRU)
+            .setMaxSizePolicy(com.hazelcast.config.MaxSizePolicy.PER_NODE).setSize(SESSION_TABLE_MAX_PER_MEMBER)));
     durable.configure(cfg);
     return Hazelcast.newHazelcastInstance(cfg);
   }
@@ -273,6 +282,15 @@ public final class HazelcastFarmCluster implements FarmCluster {
   @Override
   public long rejectedValues() {
     return rejected.count();
+  }
+
+  @Override
+  public long sessionEvictions() {
+    long n = 0;
+    for (HazelcastSessionTable t : sessionTables.values()) {
+      n += t.evictions();
+    }
+    return n;
   }
 
   @Override

@@ -77,6 +77,11 @@ final class HazelcastSessionTable implements SessionTable {
     });
   }
 
+  /** Entries this member evicted for the size bound (local statistics: no cluster call). */
+  long evictions() {
+    return map.getLocalMapStats().getEvictionCount();
+  }
+
   @Override
   public Duration idleTtl() {
     return idleTtl;

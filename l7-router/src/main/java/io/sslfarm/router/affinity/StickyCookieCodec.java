@@ -104,6 +104,25 @@ public final class StickyCookieCodec {
     return java.util.Arrays.copyOf(full, SIG_BYTES);
   }
 
+  /**
+   * Learn mode: the key under which an application's session id is stored in the cluster's session table: a keyed
+   * hash (HMAC-SHA256 with the signing key over pool and id, 128 bits, base64url: 22 characters), so the table holds
+   * no application session id in clear, and a client's 8 KiB cookie costs 22 bytes of key. Changing the sticky key
+   * re-learns sessions (their next response with Set-Cookie binds them again).
+   */
+  public String sessionKey(String pool, String sessionId) {
+    Mac mac = MAC.get();
+    try {
+      mac.init(keys.keys().get(0));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+    mac.update(("learn|" + pool + "|").getBytes(StandardCharsets.UTF_8));
+    mac.update(sessionId.getBytes(StandardCharsets.UTF_8));
+    byte[] full = mac.doFinal();
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(full, 16));
+  }
+
   /** True if a valid cookie should be re-issued to slide its expiry. */
   public static boolean needsRefresh(long issuedEpochSeconds, long nowEpochSeconds, Duration idleTtl) {
     return !idleTtl.isZero() && nowEpochSeconds - issuedEpochSeconds > idleTtl.toSeconds() / 4;

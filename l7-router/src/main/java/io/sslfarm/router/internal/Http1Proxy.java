@@ -328,11 +328,11 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
       apply(StickyDecision.fresh());
       return;
     }
-    learnSession = sid;
+    learnSession = core.cookies.sessionKey(pool.name(), sid);
     int mine = seq;
     UpstreamPool p = pool;
     SessionTable table = core.sessionTable(p.name(), s.idleTtl());
-    table.lookup(sid).whenComplete((found, err) -> ctx.executor().execute(() -> {
+    table.lookup(learnSession).whenComplete((found, err) -> ctx.executor().execute(() -> {
       if (mine != seq || !active) {
         return;
       }
@@ -372,7 +372,9 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     StickySpec s = pool.spec().sticky();
     if (s.mode() == StickySpec.Mode.INSERT) {
       setCookie = newCookie(u);
-    } else if (s.mode() == StickySpec.Mode.LEARN && learnSession != null) {
+    } else if (s.mode() == StickySpec.Mode.LEARN && learnSession != null && sticky == Outcome.RESTICK) {
+      // a known session whose backend cannot serve moves to the new one; an unknown id is never recorded (only a
+      // backend's Set-Cookie creates an entry: a client looping random cookies fills nothing)
       record(learnSession, u);
     }
   }
@@ -381,10 +383,11 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     return StickyDecision.setCookie(core.cookies, pool.name(), pool.spec().sticky(), u, down.tls(), epochSeconds());
   }
 
-  private void record(String sid, Upstream u) {
+  /** Binds the session table key {@code key} ({@link io.sslfarm.router.affinity.StickyCookieCodec#sessionKey}). */
+  private void record(String key, Upstream u) {
     SessionTable table = core.sessionTable(pool.name(), pool.spec().sticky().idleTtl());
     String poolName = pool.name();
-    table.record(sid, u.id()).whenComplete((v, err) -> {
+    table.record(key, u.id()).whenComplete((v, err) -> {
       if (err != null) {
         LOG.warn("session table record failed for pool {}: {}", poolName, err.toString());
       }
@@ -590,8 +593,11 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     if (s.mode() == StickySpec.Mode.LEARN && h.contains(HttpHeaderNames.SET_COOKIE)) {
       for (String sc : h.getAll(HttpHeaderNames.SET_COOKIE)) {
         String sid = StickyDecision.learnedSession(sc, s.learnCookie());
-        if (sid != null && !sid.equals(learnSession)) {
-          record(sid, u);
+        if (sid != null) {
+          String key = core.cookies.sessionKey(pool.name(), sid);
+          if (!key.equals(learnSession)) {
+            record(key, u);
+          }
         }
       }
     }

@@ -99,7 +99,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     Upstream upstream;
     Outcome sticky;          // null until decided
     String setCookie;        // insert mode: cookie to set on the response
-    String learnSession;     // learn mode: the request's session id (to re-record on re-stick)
+    String learnSession;     // learn mode: the table key of the request's session id (to re-record on re-stick)
     String requestId = "-";
     HttpClientRequest upstreamRequest;
     UpstreamQueue.Ticket slot; // the backend connection slot held (or waited for) by this exchange
@@ -205,9 +205,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       apply(x, StickyDecision.fresh());
       return;
     }
-    x.learnSession = sid;
+    x.learnSession = cookies.sessionKey(x.pool.name(), sid);
     SessionTable table = sessionTables.apply(x.pool.name(), s.idleTtl());
-    table.lookup(sid).whenComplete((found, err) -> x.context.runOnContext(v -> {
+    table.lookup(x.learnSession).whenComplete((found, err) -> x.context.runOnContext(v -> {
       if (x.done) {
         return;
       }
@@ -241,8 +241,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     StickySpec s = x.pool.spec().sticky();
     if (s.mode() == StickySpec.Mode.INSERT) {
       x.setCookie = cookie(x, u);
-    } else if (s.mode() == StickySpec.Mode.LEARN && x.learnSession != null) {
-      record(x, x.learnSession, u);
+    } else if (s.mode() == StickySpec.Mode.LEARN && x.learnSession != null && x.sticky == Outcome.RESTICK) {
+      record(x, x.learnSession, u); // a known session moves; an unknown id is never recorded (see Http1Proxy.bind)
     }
     forward(x, u);
   }
@@ -549,7 +549,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     if (s.mode() == StickySpec.Mode.INSERT) {
       x.setCookie = cookie(x, next);
-    } else if (s.mode() == StickySpec.Mode.LEARN && x.learnSession != null) {
+    } else if (s.mode() == StickySpec.Mode.LEARN && x.learnSession != null && x.sticky == Outcome.RESTICK) {
       record(x, x.learnSession, next);
     }
     forward(x, next);
@@ -666,8 +666,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private void learnFromResponse(Exchange x, StickySpec s, HttpClientResponse resp) {
     for (String sc : resp.headers().getAll(HttpHeaders.SET_COOKIE)) {
       String sid = StickyDecision.learnedSession(sc, s.learnCookie());
-      if (sid != null && !sid.equals(x.learnSession)) {
-        record(x, sid, x.upstream);
+      String key = sid == null ? null : cookies.sessionKey(x.pool.name(), sid);
+      if (key != null && !key.equals(x.learnSession)) {
+        record(x, key, x.upstream);
       }
     }
   }
