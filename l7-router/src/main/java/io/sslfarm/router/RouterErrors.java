@@ -120,7 +120,12 @@ public final class RouterErrors {
      * upgrade cleartext connections, like HAProxy: the upgrade is refused, the connection closed, the request not
      * forwarded. HTTP/2 comes only with the ALPN TLV {@code h2} (or, in direct mode, with the prior-knowledge preface).
      */
-    H2C_UPGRADE(0, "", true);
+    H2C_UPGRADE(0, "", true),
+    /**
+     * The router already holds router.max-connections downstream connections: this one is answered (HTTP/1.x: its
+     * first request) and closed, never served. HTTP/2 connections are closed without a response.
+     */
+    TOO_MANY_CONNECTIONS(503, "service unavailable: too many connections", true);
 
     private final int status;
     private final String body;

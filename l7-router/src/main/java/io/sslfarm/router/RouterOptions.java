@@ -39,6 +39,7 @@ public final class RouterOptions {
   public static final int DEFAULT_H2_BUFFERED_BODY_MAX = 64 * 1024;
   public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_WEBSOCKET_IDLE_TIMEOUT = Duration.ofMinutes(10);
+  public static final int DEFAULT_MAX_CONNECTIONS = 16384;
 
   public static final ConfigKey<String> HOST = ConfigKey.of("router.host", STRING, DEFAULT_HOST,
       "interface the HTTP listener binds to");
@@ -110,6 +111,11 @@ public final class RouterOptions {
       DEFAULT_BODY_TIMEOUT, "longest wait for the next body bytes of a request (HTTP/1.x or one HTTP/2 stream) while"
           + " the router is reading it; exceeded = 408 body-timeout (HTTP/1.x: and close; HTTP/2: that stream only)"
           + " (NGINX client_body_timeout)");
+  public static final ConfigKey<Integer> MAX_CONNECTIONS = ConfigKey.of("router.max-connections",
+      intRange(0, Integer.MAX_VALUE), DEFAULT_MAX_CONNECTIONS, "downstream connections the router holds at once"
+          + " (WebSockets included); one more is answered 503 too-many-connections and closed (HTTP/1.x; HTTP/2:"
+          + " closed) instead of being served, so a flood of connections cannot exhaust memory or descriptors"
+          + " (HAProxy maxconn); 0 = no limit");
   public static final ConfigKey<Duration> WEBSOCKET_IDLE_TIMEOUT = ConfigKey.of("router.websocket-idle-timeout",
       DURATION_TYPE, DEFAULT_WEBSOCKET_IDLE_TIMEOUT, "a WebSocket (HTTP/1.1 Upgrade: websocket, relayed as bytes"
           + " once the backend answered 101) with no byte in either direction for this long is closed; 0 = never"
@@ -120,7 +126,7 @@ public final class RouterOptions {
       UPSTREAM_CONNECT_TIMEOUT, UPSTREAM_RESPONSE_TIMEOUT, UPSTREAM_MAX_CONNECTIONS, UPSTREAM_QUEUE_SIZE,
       UPSTREAM_QUEUE_TIMEOUT, ACCESS_LOG, ACCESS_LOG_FORMAT, HEADERS_WITH_UNDERSCORES,
       STICKY_SECRET, EVENT_LOOPS, H2_MAX_CONCURRENT_STREAMS, H2_INITIAL_WINDOW_SIZE, H2_BUFFERED_BODY_MAX,
-      BODY_TIMEOUT, WEBSOCKET_IDLE_TIMEOUT);
+      BODY_TIMEOUT, WEBSOCKET_IDLE_TIMEOUT, MAX_CONNECTIONS);
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -147,6 +153,7 @@ public final class RouterOptions {
   private int h2BufferedBodyMax = DEFAULT_H2_BUFFERED_BODY_MAX;
   private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
   private Duration websocketIdleTimeout = DEFAULT_WEBSOCKET_IDLE_TIMEOUT;
+  private int maxConnections = DEFAULT_MAX_CONNECTIONS;
 
   public RouterOptions() {
   }
@@ -177,6 +184,7 @@ public final class RouterOptions {
     h2BufferedBodyMax = o.h2BufferedBodyMax;
     bodyTimeout = o.bodyTimeout;
     websocketIdleTimeout = o.websocketIdleTimeout;
+    maxConnections = o.maxConnections;
   }
 
   /** Reads every {@code router.*} key (already type-checked by the loader) and validates the combination. */
@@ -194,7 +202,8 @@ public final class RouterOptions {
         .setHeadersWithUnderscores(c.get(HEADERS_WITH_UNDERSCORES)).setStickySecret(c.get(STICKY_SECRET))
         .setEventLoops(c.get(EVENT_LOOPS)).setH2MaxConcurrentStreams(c.get(H2_MAX_CONCURRENT_STREAMS))
         .setH2InitialWindowSize(c.get(H2_INITIAL_WINDOW_SIZE)).setH2BufferedBodyMax(c.get(H2_BUFFERED_BODY_MAX))
-        .setBodyTimeout(c.get(BODY_TIMEOUT)).setWebsocketIdleTimeout(c.get(WEBSOCKET_IDLE_TIMEOUT));
+        .setBodyTimeout(c.get(BODY_TIMEOUT)).setWebsocketIdleTimeout(c.get(WEBSOCKET_IDLE_TIMEOUT))
+        .setMaxConnections(c.get(MAX_CONNECTIONS));
     o.validate();
     return o;
   }
@@ -493,6 +502,16 @@ public final class RouterOptions {
 
   public RouterOptions setWebsocketIdleTimeout(Duration websocketIdleTimeout) {
     this.websocketIdleTimeout = websocketIdleTimeout;
+    return this;
+  }
+
+  /** {@code router.max-connections}; 0 = no limit. */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  public RouterOptions setMaxConnections(int maxConnections) {
+    this.maxConnections = maxConnections;
     return this;
   }
 

@@ -136,6 +136,7 @@ public final class FakeSslNode implements AutoCloseable {
 
   private final class Handler extends ChannelInboundHandlerAdapter {
     private boolean proxied;
+    private boolean local;
     private MessageDigest received;
     private long sent;
     private long readThisTick;
@@ -146,6 +147,7 @@ public final class FakeSslNode implements AutoCloseable {
         try {
           if (m.command() == HAProxyCommand.LOCAL) {
             localHeaders.incrementAndGet();
+            local = true;
             ctx.close();
             return;
           }
@@ -162,6 +164,11 @@ public final class FakeSslNode implements AutoCloseable {
         } finally {
           m.release();
         }
+        return;
+      }
+      if (local) {
+        // bytes that came in the same read as a LOCAL header (a TLS health check's ClientHello): not a missing header
+        ReferenceCountUtil.release(msg);
         return;
       }
       if (!proxied) {

@@ -135,7 +135,8 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     this.ctx = ctx;
     this.links = core.links(ctx.channel().eventLoop());
     core.opened(this);
-    armIdle();
+    // the idle clock starts once the first exchange is answered (before it, the header timeout guards the connection):
+    // a connection that carries one request and closes schedules no timer
   }
 
   // ---------------------------------------------------------------- downstream
@@ -850,6 +851,9 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
       closing = true;
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       return;
+    }
+    if (idleTimer == null) {
+      armIdle();
     }
     if (inRequest) {
       discarding = true;

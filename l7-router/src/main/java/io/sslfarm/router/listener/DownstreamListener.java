@@ -91,6 +91,8 @@ public final class DownstreamListener {
   private final ProxyGateListener gateListener;
   private final Map<HttpConnection, DownstreamConnection> connections = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
+  /** Accepted downstream connections not yet closed (every protocol, before any byte): router.max-connections. */
+  private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
   private final List<HttpServer> servers = new ArrayList<>();
   private volatile Http1Handlers http1;
   private final Promise<Void> frontInstalled = Promise.promise();
@@ -313,6 +315,11 @@ public final class DownstreamListener {
             options.requestTimeout().toMillis(), options.proxyProtocol(),
             http1 == null ? null : DownstreamListener.this::installHttp1);
         child.attr(STRICT).set(strict);
+        int open = accepted.incrementAndGet();
+        child.closeFuture().addListener(f -> accepted.decrementAndGet());
+        if (options.maxConnections() > 0 && open > options.maxConnections()) {
+          strict.refuseOverCapacity();
+        }
         child.pipeline().addFirst(ProxyProtocolGate.HANDLER_NAME, new ProxyProtocolGate(gateOptions, gateListener))
             .addAfter(ProxyProtocolGate.HANDLER_NAME, StrictHttpHandler.SNIFFER_NAME, strict.sniffer());
       }

@@ -70,6 +70,8 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
   /** The connection's first bytes while they may still be the HTTP/2 preface (the own HTTP/1.x path only). */
   private ByteBuf undecided;
   private boolean decided;
+  /** Accepted beyond router.max-connections: answered 503 (HTTP/1.x) or closed once the protocol is known. */
+  private boolean overCapacity;
   private final long maxBody;
   private final long headerTimeoutMs;
   private final long requestTimeoutMs;
@@ -214,6 +216,12 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
     undecided = null;
     decided = true;
     firstMismatch = -1;
+    if (overCapacity) {
+      all.release();
+      http2 = prefaceMatched >= 0;
+      reject(Reason.TOO_MANY_CONNECTIONS); // HTTP/1.x: 503 written below the codec; HTTP/2: closed
+      return;
+    }
     if (prefaceMatched < 0) {
       http1.accept(c, this); // installs the codec and this handler after the sniffer (sets ctx)
       forwardRejectingObsFold(c, all);
@@ -347,6 +355,11 @@ public final class StrictHttpHandler extends ChannelDuplexHandler {
     if (ctx == null && p.get(NAME) == null && p.get("httpDecoder") != null && p.get("httpEncoder") != null) {
       p.addAfter("httpEncoder", NAME, this);
     }
+  }
+
+  /** The router holds too many connections: this one is refused as soon as its protocol is known. */
+  public void refuseOverCapacity() {
+    overCapacity = true;
   }
 
   /** True if this handler is already after the HTTP/1.x codec. */
