@@ -521,6 +521,9 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     UpstreamLink l = link;
     if (headSent && !hasBody) {
       c.release(); // the end was sent with the head
+      if (last && upgrade != null) {
+        updateRead(); // a WebSocket handshake is in: nothing more is read as HTTP until the backend answers
+      }
     } else if (l != null && headSent) {
       l.channel.write(c);
       l.wrote();

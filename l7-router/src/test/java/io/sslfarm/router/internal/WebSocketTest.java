@@ -29,6 +29,9 @@ class WebSocketTest {
   private Vertx vertx;
   private RouterEngine router;
   private final List<String> backendSaw = new CopyOnWriteArrayList<>();
+  // held in fields: Vert.x 5 closes a client that is no longer referenced (and its connections with it)
+  private WebSocketClient wsClient;
+  private io.vertx.core.http.HttpClient httpClient;
 
   private HttpServer echoBackend(String id) {
     return vertx.createHttpServer().webSocketHandler(ws -> {
@@ -55,8 +58,8 @@ class WebSocketTest {
   }
 
   private WebSocket connect() {
-    WebSocketClient c = vertx.createWebSocketClient();
-    return c.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(router.port()).setURI("/chat?x=1"))
+    wsClient = vertx.createWebSocketClient();
+    return wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(router.port()).setURI("/chat?x=1"))
         .await();
   }
 
@@ -70,7 +73,7 @@ class WebSocketTest {
     for (int i = 0; i < 50; i++) {
       ws.writeTextMessage("m" + i);
     }
-    await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 50);
+    await().atMost(Duration.ofSeconds(20)).until(() -> got.size() == 50);
     assertThat(got.get(0)).isEqualTo("b0:m0");
     assertThat(got.get(49)).isEqualTo("b0:m49");
     // 200 KB in one binary message (Vert.x's default limit is 256 KiB): several frames and reads through the relay,
@@ -82,14 +85,15 @@ class WebSocketTest {
     Buffer[] echoed = new Buffer[1];
     ws.binaryMessageHandler(b -> echoed[0] = b);
     ws.writeBinaryMessage(big);
-    await().atMost(Duration.ofSeconds(10)).until(() -> echoed[0] != null);
+    await().atMost(Duration.ofSeconds(20)).until(() -> echoed[0] != null);
     assertThat(echoed[0]).isEqualTo(big);
     assertThat(backendSaw).containsExactly("127.0.0.1 /chat?x=1");
     assertThat(router.metrics().activeWebsockets()).isEqualTo(1);
     assertThat(router.metrics().registry().find("sslfarm.router.websocket.upgrades").counter().count())
         .isEqualTo(1.0);
     // plain HTTP on another connection meanwhile
-    assertThat(vertx.createHttpClient().request(io.vertx.core.http.HttpMethod.GET, router.port(), "127.0.0.1", "/")
+    httpClient = vertx.createHttpClient();
+    assertThat(httpClient.request(io.vertx.core.http.HttpMethod.GET, router.port(), "127.0.0.1", "/")
         .compose(r -> r.send().compose(resp -> resp.body())).await().toString()).isEqualTo("b0");
     ws.close().await();
     await().atMost(Duration.ofSeconds(5)).until(() -> router.metrics().activeWebsockets() == 0);
