@@ -255,6 +255,13 @@ public final class UpCommand implements Callable<Integer> {
   }
 
   private void applyFarmConfig(FarmCluster cluster, List<JsonObject> backendSpecs) {
+    FarmConfig kept = cluster.config().current();
+    if (kept.sections().containsKey("pools") || kept.sections().containsKey("routes")) {
+      // the durable state of an earlier run (--dir) brought the farm config back: the user's routes and pools stay
+      System.out.println("farm config kept from " + dir.resolve("state") + " (sections " + new java.util.TreeSet<>(
+          kept.sections().keySet()) + "); the demo config is applied only to a new --dir");
+      return;
+    }
     JsonObject pool = new JsonObject().put("backends", new JsonArray(backendSpecs))
         .put("sticky", new JsonObject().put("mode", sticky))
         .put("health", new JsonObject().put("path", "/health").put("interval", "2s").put("timeout", "1s")
