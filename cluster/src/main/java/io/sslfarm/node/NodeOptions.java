@@ -82,7 +82,7 @@ public final class NodeOptions {
   public static final ConfigKey<Integer> ADMIN_PORT = ConfigKey.of("admin.port", PORT, 9900,
       "admin port (health, metrics, API; HTTPS with admin.tls); 0 = any free port");
   public static final ConfigKey<String> ADMIN_TOKEN = ConfigKey.of("admin.token", STRING, "",
-      "bearer token for /api/; empty = admin.token-file");
+      "full-access bearer token for /api/; empty = admin.token-file");
   public static final ConfigKey<String> ADMIN_TOKEN_FILE = ConfigKey.of("admin.token-file", STRING, "",
       "file holding the bearer token; empty = <data-dir>/admin.token, generated on first start");
   public static final ConfigKey<String> ADMIN_READ_TOKEN = ConfigKey.of("admin.read-token", STRING, "",
