@@ -196,6 +196,10 @@ class UpCommandTest {
         dir.resolve("admin.token").toString(), "--admin-cacert", otherCa().toString());
     assertThat(other.code()).isNotZero();
     assertThat(other.err()).contains("TLS handshake failed");
+    CliTestSupport.Result plain = CliTestSupport.run("status", "--admin", "http://127.0.0.1:" + admin, "--token-file",
+        dir.resolve("admin.token").toString());
+    assertThat(plain.code()).isNotZero();
+    assertThat(plain.err()).contains("--admin https://");
   }
 
   private static Path otherCa() throws Exception {
