@@ -29,11 +29,16 @@ RUN chmod 0755 /opt/sslfarm/healthcheck.sh /opt/sslfarm/bin/sslfarm && chmod 064
 
 # Container defaults: listen on every interface (the nodes advertise their container IP to the cluster), keep the
 # node's own files in a volume-friendly place. All of them can be overridden with -e.
+# The admin port is plain HTTP here (SSLFARM_ADMIN_TLS=off): the health check, Prometheus and the compose CLI reach
+# it over the farm network, and the image has no CA. The bearer token then crosses that network in clear: keep the
+# admin port unpublished or on 127.0.0.1 (docker-compose.yml does), or mount a certificate and set
+# SSLFARM_ADMIN_TLS=on, SSLFARM_ADMIN_TLS_CERT_FILE, SSLFARM_ADMIN_TLS_KEY_FILE (README "Security defaults").
 ENV PATH=/opt/sslfarm/bin:$PATH \
     SSLFARM_NODE_DATA_DIR=/var/lib/sslfarm \
     SSLFARM_CLUSTER_STATE_ENABLED=true \
     SSLFARM_CLUSTER_STATE_DIR=/var/lib/sslfarm/state \
     SSLFARM_ADMIN_HOST=0.0.0.0 \
+    SSLFARM_ADMIN_TLS=off \
     SSLFARM_CLUSTER_HOST=0.0.0.0 \
     SSLFARM_OPTS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
 

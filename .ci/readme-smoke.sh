@@ -42,7 +42,7 @@ echo "sticky: 6 requests on $first"
 for n in edge-1 ssl-1 ssl-2 router-1; do grep -q "^$n .*ACTIVE" "$work/status.txt" || fail "status lacks $n ACTIVE"; done
 # read the whole page first: `curl | grep -q` fails under pipefail when grep stops reading at its first match and
 # curl is still writing (curl exit 23), which depends only on where in the page the first match is
-curl -sS --max-time 10 -o "$work/metrics.txt" http://127.0.0.1:9900/metrics || fail "/metrics did not answer"
+curl -sS --max-time 10 --cacert "$ca" -o "$work/metrics.txt" https://127.0.0.1:9900/metrics || fail "/metrics did not answer"
 grep -q '^sslfarm_' "$work/metrics.txt" || fail "/metrics has no sslfarm_ meters"
 
 kill -TERM "$pid"

@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -15,20 +16,25 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin HTTP server every node runs.
+ * The admin HTTP server every node runs, over TLS (1.2 or 1.3) when given a certificate.
  *
  * <pre>
  *   GET /health/live    200 while the process runs
  *   GET /health/ready   200 when every readiness check passes (joined, serving, not draining), else 503
  *   GET /metrics        Prometheus text: JVM, Vert.x and sslfarm meters
  *   *   /api/...        bearer token required (401 without or with a wrong one); JSON in and out
+ *                       the read token: GET only (403 for any other method); the full token: everything
  * </pre>
+ *
+ * Both tokens are compared in constant time ({@link MessageDigest#isEqual}), and both are always compared, so the
+ * time taken does not tell which one a guess came close to.
  *
  * Errors are {@code {"error": message}}. A 5xx from an unexpected failure carries no exception text, only
  * {@code {"error": "internal error (id …)", "errorId": …}}; the log line with the stack trace has the same id.
@@ -41,7 +47,10 @@ public final class AdminServer implements AdminRoutes {
   private static final int MAX_BODY = 1 << 20;
 
   private final Vertx vertx;
+  private static final Set<String> TLS_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
+
   private final byte[] token;
+  private final byte[] readToken;
   private final NodeMetrics metrics;
   private final List<Route> routes = new CopyOnWriteArrayList<>();
   private final Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
@@ -50,12 +59,29 @@ public final class AdminServer implements AdminRoutes {
   private record Route(HttpMethod method, String[] segments, AdminHandler handler) {
   }
 
+  private enum Access { NONE, READ, FULL }
+
   public AdminServer(Vertx vertx, String token, NodeMetrics metrics) {
+    this(vertx, token, null, metrics);
+  }
+
+  /**
+   * @param token     the full-access token (at least 16 characters)
+   * @param readToken the read-only token (GET only; at least 16 characters, not the full token); null = none
+   */
+  public AdminServer(Vertx vertx, String token, String readToken, NodeMetrics metrics) {
     if (token == null || token.length() < 16) {
       throw new IllegalArgumentException("admin token must be at least 16 characters");
     }
+    if (readToken != null && readToken.length() < 16) {
+      throw new IllegalArgumentException("admin read token must be at least 16 characters");
+    }
+    if (token.equals(readToken)) {
+      throw new IllegalArgumentException("the admin read token must differ from the full-access token");
+    }
     this.vertx = vertx;
     this.token = token.getBytes(StandardCharsets.UTF_8);
+    this.readToken = readToken == null ? null : readToken.getBytes(StandardCharsets.UTF_8);
     this.metrics = metrics;
   }
 
@@ -89,9 +115,24 @@ public final class AdminServer implements AdminRoutes {
     return failing;
   }
 
+  /** Listens in plain HTTP. */
   public Future<Integer> listen(String host, int port) {
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
-        .setMaxHeaderSize(16 * 1024).setIdleTimeout(60));
+    return listen(host, port, null);
+  }
+
+  /**
+   * Listens on {@code host:port} (0 = any free port), over TLS 1.2/1.3 with {@code tls}, or plain HTTP when null.
+   * A plain-HTTP client of a TLS port gets its connection closed, nothing else.
+   */
+  public Future<Integer> listen(String host, int port, AdminTlsCertificate tls) {
+    HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
+        .setMaxHeaderSize(16 * 1024).setIdleTimeout(60);
+    if (tls != null) {
+      options.setSsl(true).setEnabledSecureTransportProtocols(TLS_PROTOCOLS)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(tls.chainPem()))
+              .setKeyValue(Buffer.buffer(tls.keyPem())));
+    }
+    server = vertx.createHttpServer(options);
     server.requestHandler(this::handle);
     return server.listen().map(HttpServer::actualPort);
   }
@@ -133,10 +174,18 @@ public final class AdminServer implements AdminRoutes {
       reply(req, 404, "application/json", AdminResponse.error(404, "not found").body());
       return;
     }
-    if (!authorized(req.getHeader("Authorization"))) {
+    Access access = access(req.getHeader("Authorization"));
+    if (access == Access.NONE) {
       metrics.adminUnauthorized();
       req.response().putHeader("WWW-Authenticate", "Bearer realm=\"sslfarm\"");
       reply(req, 401, "application/json", AdminResponse.error(401, "missing or wrong bearer token").body());
+      return;
+    }
+    if (access == Access.READ && req.method() != HttpMethod.GET) {
+      // before routing: a read token learns nothing about which write endpoints exist
+      metrics.adminForbidden();
+      reply(req, 403, "application/json", AdminResponse.error(403, "the read-only admin token may only GET; "
+          + req.method() + " needs the full-access token (admin.token)").body());
       return;
     }
     Map<String, String> params = new HashMap<>();
@@ -207,12 +256,15 @@ public final class AdminServer implements AdminRoutes {
     return String.format("%012x", java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffff_ffff_ffffL);
   }
 
-  private boolean authorized(String header) {
+  private Access access(String header) {
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return false;
+      return Access.NONE;
     }
     byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-    return MessageDigest.isEqual(given, token);
+    // both comparisons always run (no short-circuit): the time does not depend on which token was close
+    boolean full = MessageDigest.isEqual(given, token);
+    boolean read = readToken != null && MessageDigest.isEqual(given, readToken);
+    return full ? Access.FULL : read ? Access.READ : Access.NONE;
   }
 
   private Route match(HttpMethod method, String path, Map<String, String> params) {

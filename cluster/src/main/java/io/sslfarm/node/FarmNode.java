@@ -2,7 +2,9 @@ package io.sslfarm.node;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sslfarm.net.InProcess;
+import io.sslfarm.admin.AdminCertificateIssuer;
 import io.sslfarm.admin.AdminException;
+import io.sslfarm.admin.AdminTlsCertificate;
 import io.sslfarm.admin.AdminResponse;
 import io.sslfarm.admin.AdminRoutes;
 import io.sslfarm.admin.AdminServer;
@@ -66,6 +68,7 @@ public final class FarmNode {
   private final NodeConfig config;
   private final NodeRole role;
   private final Tier tier;
+  private final AdminCertificateIssuer adminIssuer;
   private final NodeMetrics metrics = new NodeMetrics();
   private Vertx vertx;
   private FarmCluster cluster;
@@ -76,6 +79,8 @@ public final class FarmNode {
   private HostPort dataAddress;
   private HostPort adminAddress;
   private String token;
+  private String readToken;
+  private AdminTlsCertificate adminTls;
   private volatile boolean serving;
   private volatile boolean draining;
   private volatile boolean stopping;
@@ -83,9 +88,15 @@ public final class FarmNode {
   private AutoCloseable registryListener;
 
   public FarmNode(NodeConfig config, NodeRole role, Tier tier) {
+    this(config, role, tier, AdminCertificateIssuer.NONE);
+  }
+
+  /** @param adminIssuer issues the admin port's certificate from the dev CA when no admin.tls-cert-file is set */
+  public FarmNode(NodeConfig config, NodeRole role, Tier tier, AdminCertificateIssuer adminIssuer) {
     this.config = config;
     this.role = role;
     this.tier = tier;
+    this.adminIssuer = java.util.Objects.requireNonNull(adminIssuer, "adminIssuer");
   }
 
   private static String versionOf() {
@@ -135,6 +146,8 @@ public final class FarmNode {
     }
     this.sealer = new SecretSealer(masterKey(dataDir));
     this.token = adminToken(dataDir);
+    this.readToken = adminReadToken();
+    this.adminTls = adminTls();
     this.joinSecret = joinSecret(dataDir);
     int loops = config.get(NodeOptions.EVENT_LOOPS);
     InProcess.setEnabled(config.get(NodeOptions.IN_PROCESS_HOPS));
@@ -265,6 +278,100 @@ public final class FarmNode {
     }
   }
 
+  /** admin.read-token, else admin.read-token-file, else none. */
+  private String adminReadToken() {
+    String t = config.get(NodeOptions.ADMIN_READ_TOKEN);
+    io.sslfarm.config.ConfigKey<String> key = NodeOptions.ADMIN_READ_TOKEN;
+    if (t.isBlank()) {
+      String file = config.get(NodeOptions.ADMIN_READ_TOKEN_FILE);
+      if (file.isBlank()) {
+        return null;
+      }
+      key = NodeOptions.ADMIN_READ_TOKEN_FILE;
+      Path p = Path.of(file);
+      try {
+        checkPermissions(key, p);
+        t = Files.readString(p, StandardCharsets.UTF_8).trim();
+      } catch (IOException e) {
+        throw new ConfigException(key.path(), "cannot use " + p + ": " + e.getMessage());
+      }
+    }
+    if (t.length() < 16) {
+      throw new ConfigException(key.path(), "must be at least 16 characters");
+    }
+    if (t.equals(token)) {
+      throw new ConfigException(key.path(), "must differ from the full-access token (admin.token)");
+    }
+    return t;
+  }
+
+  /**
+   * admin.tls: the configured PEM files, else a certificate from the dev CA (auto: only if it exists; on: created if
+   * missing), else plain HTTP (auto, with a warning) or a config error (on).
+   */
+  private AdminTlsCertificate adminTls() {
+    String mode = config.get(NodeOptions.ADMIN_TLS);
+    if ("off".equals(mode)) {
+      return null;
+    }
+    String certFile = config.get(NodeOptions.ADMIN_TLS_CERT_FILE);
+    String keyFile = config.get(NodeOptions.ADMIN_TLS_KEY_FILE);
+    if (certFile.isBlank() != keyFile.isBlank()) {
+      throw new ConfigException((certFile.isBlank() ? NodeOptions.ADMIN_TLS_CERT_FILE : NodeOptions.ADMIN_TLS_KEY_FILE)
+          .path(), "admin.tls-cert-file and admin.tls-key-file go together");
+    }
+    if (!certFile.isBlank()) {
+      String chain = readPem(NodeOptions.ADMIN_TLS_CERT_FILE, Path.of(certFile));
+      String key = readPem(NodeOptions.ADMIN_TLS_KEY_FILE, Path.of(keyFile));
+      return new AdminTlsCertificate(chain, key, certFile);
+    }
+    java.util.Optional<AdminTlsCertificate> issued;
+    try {
+      issued = adminIssuer.issue(adminNames(), "on".equals(mode));
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(NodeOptions.ADMIN_TLS.path(), "cannot issue the admin certificate from the dev CA: "
+          + e.getMessage());
+    }
+    if (issued.isPresent()) {
+      return issued.get();
+    }
+    if ("on".equals(mode)) {
+      throw new ConfigException(NodeOptions.ADMIN_TLS.path(), "on, but no admin.tls-cert-file/admin.tls-key-file and"
+          + " no dev CA to issue one");
+    }
+    log.warn("admin API on {}:{} is plain HTTP (admin.tls: auto, no admin.tls-cert-file and no dev CA): the bearer"
+        + " token crosses the network in clear; set admin.tls-cert-file/-key-file or admin.tls: off to say so",
+        config.get(NodeOptions.ADMIN_HOST), config.get(NodeOptions.ADMIN_PORT));
+    return null;
+  }
+
+  /** The names of a dev-CA admin certificate: what clients dial (admin host, advertised host) and loopback. */
+  private java.util.List<String> adminNames() {
+    java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+    String host = config.get(NodeOptions.ADMIN_HOST);
+    names.add(advertiseHost(host));
+    if (!"0.0.0.0".equals(host) && !"::".equals(host)) {
+      names.add(host);
+    } else {
+      try {
+        names.add(InetAddress.getLocalHost().getHostName());
+      } catch (IOException e) {
+        // no resolvable host name: the IP names remain
+      }
+    }
+    names.add("localhost");
+    names.add("127.0.0.1");
+    return java.util.List.copyOf(names);
+  }
+
+  private static String readPem(io.sslfarm.config.ConfigKey<String> key, Path p) {
+    try {
+      return Files.readString(p, StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new ConfigException(key.path(), "cannot read " + p + ": " + e.getMessage());
+    }
+  }
+
   /** node.secrets-permissions: a secret file that group or others may access is logged and counted, or refused. */
   private void checkPermissions(io.sslfarm.config.ConfigKey<String> fileKey, Path p) throws IOException {
     String perms = SecretFiles.loosePermissions(p);
@@ -312,13 +419,13 @@ public final class FarmNode {
   }
 
   private Future<Void> startAdminAndTier() {
-    admin = new AdminServer(vertx, token, metrics);
+    admin = new AdminServer(vertx, token, readToken, metrics);
     admin.readiness("cluster", () -> cluster == null || cluster.isRunning());
     admin.readiness("serving", () -> serving);
     admin.readiness("not-draining", () -> !draining);
     registerCoreApi(admin);
     String adminHost = config.get(NodeOptions.ADMIN_HOST);
-    return admin.listen(adminHost, config.get(NodeOptions.ADMIN_PORT)).compose(adminPort -> {
+    return admin.listen(adminHost, config.get(NodeOptions.ADMIN_PORT), adminTls).compose(adminPort -> {
       adminAddress = new HostPort(advertiseHost(adminHost), adminPort);
       String explicitId = config.explicit(NodeOptions.ID).orElse("");
       nodeId = explicitId.isBlank() ? null : explicitId;
@@ -333,8 +440,8 @@ public final class FarmNode {
     }).map(v -> {
       serving = true;
       loadTimer = vertx.setPeriodic(2000, t -> publishLoad());
-      log.info("{} node {} serving on {} (admin http://{}/ , cluster {})", role.id(), nodeId, dataAddress,
-          adminAddress, cluster == null ? "none" : cluster.memberId());
+      log.info("{} node {} serving on {} (admin {}://{}/ , cluster {})", role.id(), nodeId, dataAddress,
+          adminTls == null ? "http" : "https", adminAddress, cluster == null ? "none" : cluster.memberId());
       return null;
     });
   }

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * own {@code *Metrics} class.
  *
  * <ul>
- *   <li>{@code sslfarm.admin.requests{result=ok|unauthorized|error}}</li>
+ *   <li>{@code sslfarm.admin.requests{result=ok|unauthorized|forbidden|error}}</li>
  *   <li>{@code sslfarm.node.info{role, node}} (always 1)</li>
  *   <li>{@code sslfarm.cluster.members}, {@code sslfarm.node.active.connections}, {@code sslfarm.node.draining}</li>
  *   <li>{@code sslfarm.secrets.insecure.permissions} (counter): secret files read at start that group or others may
@@ -38,6 +38,7 @@ public final class NodeMetrics {
   private final PrometheusMeterRegistry registry;
   private final Counter adminOk;
   private final Counter adminUnauthorized;
+  private final Counter adminForbidden;
   private final Counter adminError;
   private final Counter insecureSecrets;
 
@@ -51,6 +52,7 @@ public final class NodeMetrics {
     new UptimeMetrics().bindTo(registry);
     this.adminOk = adminCounter("ok");
     this.adminUnauthorized = adminCounter("unauthorized");
+    this.adminForbidden = adminCounter("forbidden");
     this.adminError = adminCounter("error");
     this.insecureSecrets = Counter.builder("sslfarm.secrets.insecure.permissions")
         .description("secret files (master key, admin token) read at start although group or others may access them")
@@ -81,6 +83,11 @@ public final class NodeMetrics {
 
   public void adminUnauthorized() {
     adminUnauthorized.increment();
+  }
+
+  /** The read-only token tried a write (403). */
+  public void adminForbidden() {
+    adminForbidden.increment();
   }
 
   void insecureSecretFile() {

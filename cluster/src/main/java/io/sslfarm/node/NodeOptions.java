@@ -78,13 +78,28 @@ public final class NodeOptions {
           + " (sslfarm.cluster.state.corrupt.files)");
 
   public static final ConfigKey<String> ADMIN_HOST = ConfigKey.of("admin.host", STRING, "127.0.0.1",
-      "interface of the admin HTTP server");
+      "interface of the admin HTTP server (127.0.0.1 = this host only; the docker image sets 0.0.0.0)");
   public static final ConfigKey<Integer> ADMIN_PORT = ConfigKey.of("admin.port", PORT, 9900,
-      "admin HTTP port (health, metrics, API); 0 = any free port");
+      "admin port (health, metrics, API; HTTPS with admin.tls); 0 = any free port");
   public static final ConfigKey<String> ADMIN_TOKEN = ConfigKey.of("admin.token", STRING, "",
-      "bearer token for /api/; empty = admin.token-file");
+      "full-access bearer token for /api/; empty = admin.token-file");
   public static final ConfigKey<String> ADMIN_TOKEN_FILE = ConfigKey.of("admin.token-file", STRING, "",
       "file holding the bearer token; empty = <data-dir>/admin.token, generated on first start");
+  public static final ConfigKey<String> ADMIN_READ_TOKEN = ConfigKey.of("admin.read-token", STRING, "",
+      "a second bearer token that may only GET (status, nodes, config, certificates list); any other method answers"
+          + " 403; at least 16 characters, not the full-access token; empty = admin.read-token-file");
+  public static final ConfigKey<String> ADMIN_READ_TOKEN_FILE = ConfigKey.of("admin.read-token-file", STRING, "",
+      "file holding the read-only token; empty = no read-only token (only admin.token works)");
+  public static final ConfigKey<String> ADMIN_TLS = ConfigKey.of("admin.tls", oneOf("auto", "on", "off"), "auto",
+      "TLS (1.2/1.3) on the admin port. auto = on when admin.tls-cert-file is set or this node has a dev CA"
+          + " (certs.dev-ca-dir, as `sslfarm up` creates), else plain HTTP with a warning; on = always (the cert"
+          + " files, else a certificate from the dev CA, created if missing); off = plain HTTP: the token crosses the"
+          + " network in clear (the docker image sets it; see README \"Security defaults\")");
+  public static final ConfigKey<String> ADMIN_TLS_CERT_FILE = ConfigKey.of("admin.tls-cert-file", STRING, "",
+      "PEM certificate chain of the admin port (leaf first); empty = issued at start by the dev CA for the admin"
+          + " host, the advertised host, localhost and 127.0.0.1");
+  public static final ConfigKey<String> ADMIN_TLS_KEY_FILE = ConfigKey.of("admin.tls-key-file", STRING, "",
+      "PEM private key of admin.tls-cert-file (unencrypted PKCS#8, PKCS#1 or SEC1); required with it");
   public static final ConfigKey<String> SECRETS_PERMISSIONS = ConfigKey.of("node.secrets-permissions",
       oneOf("warn", "refuse"), "warn", "a master key, join secret or admin token file that group or others may read or write:"
           + " warn = log a warning and count it (sslfarm.secrets.insecure.permissions); refuse = do not start");
@@ -101,5 +116,5 @@ public final class NodeOptions {
       NATIVE_TRANSPORT, EVENT_LOOPS, IN_PROCESS_HOPS, SECRETS_PERMISSIONS, CLUSTER_MODE, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_PUBLIC_ADDRESS, CLUSTER_SEEDS,
       CLUSTER_HEARTBEAT, CLUSTER_MAX_NO_HEARTBEAT, MASTER_KEY_FILE, MASTER_KEY, JOIN_SECRET_FILE, JOIN_SECRET,
       CLUSTER_ACCEPT_CLIENTS, STATE_ENABLED, STATE_DIR, STATE_ON_CORRUPT, ADMIN_HOST, ADMIN_PORT, ADMIN_TOKEN,
-      ADMIN_TOKEN_FILE);
+      ADMIN_TOKEN_FILE, ADMIN_READ_TOKEN, ADMIN_READ_TOKEN_FILE, ADMIN_TLS, ADMIN_TLS_CERT_FILE, ADMIN_TLS_KEY_FILE);
 }

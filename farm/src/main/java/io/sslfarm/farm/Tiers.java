@@ -3,7 +3,11 @@ package io.sslfarm.farm;
 import io.sslfarm.certs.CertsMetrics;
 import io.sslfarm.certs.CertsOptions;
 import io.sslfarm.certs.admin.CertsAdminApi;
+import io.sslfarm.certs.gen.DevCaAdminIssuer;
 import io.sslfarm.certs.store.CertificateService;
+import io.sslfarm.admin.AdminCertificateIssuer;
+import io.sslfarm.config.NodeConfig;
+import io.sslfarm.node.NodeOptions;
 import io.sslfarm.cluster.HostPort;
 import io.sslfarm.cluster.NodeRole;
 import io.sslfarm.config.ConfigKey;
@@ -35,6 +39,20 @@ public final class Tiers {
     keys.addAll(RouterOptions.KEYS);
     keys.addAll(CertsOptions.KEYS);
     return keys;
+  }
+
+  /**
+   * Issues the admin port's certificate from the node's dev CA ({@code certs.dev-ca-dir}, default
+   * {@code <node.data-dir>/dev-ca}) when {@code admin.tls} needs one and no {@code admin.tls-cert-file} is set.
+   */
+  public static AdminCertificateIssuer adminIssuer(NodeConfig config) {
+    return new DevCaAdminIssuer(devCaDir(config));
+  }
+
+  /** {@code certs.dev-ca-dir}, default {@code <node.data-dir>/dev-ca}. */
+  public static Path devCaDir(NodeConfig config) {
+    String caDir = config.get(CertsOptions.DEV_CA_DIR);
+    return caDir.isBlank() ? Path.of(config.get(NodeOptions.DATA_DIR)).resolve("dev-ca") : Path.of(caDir);
   }
 
   public static Tier create(NodeRole role) {

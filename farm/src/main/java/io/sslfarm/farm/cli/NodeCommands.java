@@ -58,7 +58,7 @@ public final class NodeCommands {
       } catch (ConfigException e) {
         throw new CliException(2, "config error: " + e.getMessage());
       }
-      FarmNode node = new FarmNode(cfg, role(), Tiers.create(role()));
+      FarmNode node = new FarmNode(cfg, role(), Tiers.create(role()), Tiers.adminIssuer(cfg));
       run(node, cfg.get(NodeOptions.DRAIN_TIMEOUT).toMillis());
       return 0;
     }

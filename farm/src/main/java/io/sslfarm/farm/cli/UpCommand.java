@@ -127,6 +127,9 @@ public final class UpCommand implements Callable<Integer> {
       new SecureRandom().nextBytes(b);
       SecretFiles.createIfAbsent(tokenFile, Base64.getUrlEncoder().withoutPadding().encodeToString(b) + "\n");
     }
+    // The dev CA first: every node's admin port serves HTTPS with a certificate it issues (admin.tls: on), and the
+    // CLI verifies those with <dir>/dev-ca/ca.pem.
+    Path caPem = DevCa.loadOrCreate(dir.resolve("dev-ca")).dir().resolve(DevCa.CERT_FILE);
     edgePort += portOffset;
     adminPort += portOffset;
     clusterPort += portOffset;
@@ -144,6 +147,7 @@ public final class UpCommand implements Callable<Integer> {
     common.put("node.drain-timeout", "5s");
     common.put("certs.dev-ca-enabled", true); // a farm for trying: `certs gen` issues from the dev CA
     common.put("admin.host", host);
+    common.put("admin.tls", "on");
 
     Thread hook = new Thread(() -> {
       stopAll();
@@ -174,7 +178,7 @@ public final class UpCommand implements Callable<Integer> {
       FarmNode router = start(NodeRole.ROUTER, r);
       FarmCluster cluster = router.cluster();
       applyFarmConfig(cluster, backendSpecs);
-      Path caPem = storeDevCertificate(cluster, masterKeyFile);
+      storeDevCertificate(cluster, masterKeyFile);
       for (int i = 1; i <= sslNodes; i++) {
         Map<String, Object> s = new HashMap<>(common);
         s.put("node.id", "ssl-" + i);
@@ -198,9 +202,9 @@ public final class UpCommand implements Callable<Integer> {
           + " demo backends (embedded Hazelcast, " + cluster.memberCount() + " members).");
       out.println("  try:     curl --cacert " + caPem + " https://localhost:" + edgePort + "/");
       out.println("  sticky:  curl --cacert " + caPem + " -c jar -b jar https://localhost:" + edgePort + "/  (twice)");
-      out.println("  status:  ./sslfarm status        (admin API http://" + host + ":" + admin + "/, token in "
-          + tokenFile + ")");
-      out.println("  metrics: curl http://" + host + ":" + admin + "/metrics");
+      out.println("  status:  ./sslfarm status        (admin API https://" + host + ":" + admin + "/, token in "
+          + tokenFile + ", CA " + caPem + ")");
+      out.println("  metrics: curl --cacert " + caPem + " https://" + host + ":" + admin + "/metrics");
       out.println("Ctrl-C stops the farm.");
       out.flush();
     } catch (RuntimeException ex) {
@@ -243,7 +247,7 @@ public final class UpCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       throw new CliException(2, "config error: " + e.getMessage());
     }
-    FarmNode node = new FarmNode(cfg, role, Tiers.create(role));
+    FarmNode node = new FarmNode(cfg, role, Tiers.create(role), Tiers.adminIssuer(cfg));
     try {
       node.start().toCompletableFuture().join();
     } catch (CompletionException e) {

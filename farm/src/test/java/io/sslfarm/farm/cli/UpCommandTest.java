@@ -153,8 +153,8 @@ class UpCommandTest {
   }
 
   private static long inProcessConnections() throws Exception {
-    HttpResponse<String> m = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + admin + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+    HttpResponse<String> m = client(null).send(HttpRequest.newBuilder(
+        URI.create("https://127.0.0.1:" + admin + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
     return m.body().lines().filter(l -> l.startsWith("sslfarm_in_process_connections_total"))
         .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
@@ -172,6 +172,39 @@ class UpCommandTest {
     try (Socket s = new Socket("127.0.0.1", admin)) {
       assertThat(s.isConnected()).isTrue();
     }
+  }
+
+  /** Every admin port of `sslfarm up` is HTTPS with a dev-CA certificate; the CLI verifies it with that CA. */
+  @Test
+  void adminPorts_answerOnlyOverTls_verifiedWithTheDevCa() throws Exception {
+    String token = Files.readString(dir.resolve("admin.token")).trim();
+    for (int port : new int[] {admin, admin + 1, admin + 2, admin + 3}) {
+      HttpResponse<String> r = client(null).send(HttpRequest.newBuilder(URI.create("https://localhost:" + port
+          + "/api/status")).header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as("admin port %d", port).isEqualTo(200);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/health/live")).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString())).as("plain HTTP on %d", port).isInstanceOf(java.io.IOException.class);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("https://127.0.0.1:" + port + "/health/live")).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString())).as("JDK trust store on %d", port)
+          .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+    }
+    // the CLI without --admin-cacert finds dev-ca/ca.pem beside the token file; with another CA it refuses
+    CliTestSupport.Result other = CliTestSupport.run("status", "--admin", "127.0.0.1:" + admin, "--token-file",
+        dir.resolve("admin.token").toString(), "--admin-cacert", otherCa().toString());
+    assertThat(other.code()).isNotZero();
+    assertThat(other.err()).contains("TLS handshake failed");
+    CliTestSupport.Result plain = CliTestSupport.run("status", "--admin", "http://127.0.0.1:" + admin, "--token-file",
+        dir.resolve("admin.token").toString());
+    assertThat(plain.code()).isNotZero();
+    assertThat(plain.err()).contains("--admin https://");
+  }
+
+  private static Path otherCa() throws Exception {
+    Path d = dir.resolve("other-ca");
+    return io.sslfarm.certs.gen.DevCa.loadOrCreate(d).dir().resolve("ca.pem");
   }
 
   @Test
