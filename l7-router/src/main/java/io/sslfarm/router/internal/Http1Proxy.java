@@ -126,10 +126,6 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
     this.down = down;
   }
 
-  DownstreamConnection connection() {
-    return down;
-  }
-
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
@@ -441,10 +437,9 @@ final class Http1Proxy extends ChannelDuplexHandler implements UpstreamLink.Exch
       send(idle);
       return;
     }
-    UpstreamLink[] out = new UpstreamLink[1];
-    ChannelFuture f = links.connect(upstream, out);
-    UpstreamLink l = out[0];
+    UpstreamLink l = links.newLink(upstream);
     connecting = l;
+    ChannelFuture f = links.connect(l);
     int mine = seq;
     if (f.isDone()) {
       connected(l, mine, f);

@@ -27,7 +27,6 @@ import java.util.Map;
  */
 final class LinkPool {
 
-  private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final long responseTimeoutNanos;
   private final long idleTimeoutNanos;
@@ -35,7 +34,6 @@ final class LinkPool {
 
   LinkPool(EventLoop loop, ChannelFactory<? extends Channel> channels,
       io.netty.resolver.AddressResolverGroup<InetSocketAddress> resolver, RouterOptions options) {
-    this.loop = loop;
     this.responseTimeoutNanos = options.upstreamResponseTimeout().toNanos();
     this.idleTimeoutNanos = options.idleTimeout().toNanos();
     HttpDecoderConfig decoder = new HttpDecoderConfig()
@@ -73,15 +71,17 @@ final class LinkPool {
     return null;
   }
 
-  /** Opens a new link to {@code u}; the future completes on this loop. */
-  ChannelFuture connect(Upstream u, UpstreamLink[] out) {
-    io.vertx.core.net.SocketAddress address = u.socketAddress();
-    UpstreamLink link = new UpstreamLink(this, u, address, responseTimeoutNanos, idleTimeoutNanos);
-    out[0] = link;
-    ChannelFuture f = bootstrap.connect(connectAddress(address));
+  /** Connects {@code link} (from {@link #newLink}); the future completes on this loop. */
+  ChannelFuture connect(UpstreamLink link) {
+    ChannelFuture f = bootstrap.connect(connectAddress(link.address));
     link.channel = f.channel();
     f.channel().pipeline().addLast("link", link);
     return f;
+  }
+
+  /** A new, not yet connected link to {@code u} at its current address. */
+  UpstreamLink newLink(Upstream u) {
+    return new UpstreamLink(this, u, u.socketAddress(), responseTimeoutNanos, idleTimeoutNanos);
   }
 
   void offer(UpstreamLink l) {
@@ -106,10 +106,6 @@ final class LinkPool {
       }
     }
     idle.clear();
-  }
-
-  EventLoop loop() {
-    return loop;
   }
 
   /**

@@ -46,8 +46,6 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
   private final long idleTimeoutNanos;
   Channel channel;
   private Exchange exchange;
-  /** Exchanges this link has carried (0 = fresh: a close before the first answer is not a stale keep-alive). */
-  int uses;
   private long lastActivity = System.nanoTime();
   private ScheduledFuture<?> timer;
   private long timerAt;
@@ -64,7 +62,6 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
   /** Starts an exchange on this link (taken from the pool or just connected). */
   void attach(Exchange x) {
     exchange = x;
-    uses++;
     lastActivity = System.nanoTime();
     arm();
   }
@@ -103,10 +100,6 @@ final class UpstreamLink extends ChannelInboundHandlerAdapter {
   /** Notes that request bytes went out (the response clock counts from the last activity either way). */
   void wrote() {
     lastActivity = System.nanoTime();
-  }
-
-  boolean idle() {
-    return exchange == null;
   }
 
   @Override
