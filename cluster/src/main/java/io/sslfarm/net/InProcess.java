@@ -30,6 +30,14 @@ import org.slf4j.LoggerFactory;
  * (this process holds the port), so no other process can be bypassed. Everything else, and everything when
  * {@code node.in-process-hops} is false, uses TCP.
  *
+ * <h2>Hand-off instead of a hop</h2>
+ * A listener may also {@linkplain Adopter adopt} a connection: the edge, having admitted a client (ACL, per-source
+ * limits) and picked an SSL node of this process, gives that node the client's own socket instead of relaying it over
+ * an in-process pair. The node installs on it the pipeline it gives an accepted connection, with the client address
+ * the PROXY header would have carried; from then on the edge is out of the data path (no relay, no PROXY header, no
+ * second channel: per request, the edge's read, write and flush of every TLS record). Used for the first hop only: a
+ * router is reached by a connection of its own (its HTTP server pipeline is built by Vert.x at accept).
+ *
  * <p>The registry is process-wide, like the shared event loops: several farm nodes in one JVM find each other.
  */
 public final class InProcess {
@@ -47,10 +55,21 @@ public final class InProcess {
   }
 
   /**
+   * Takes over a connected downstream channel of this process (a client socket another tier admitted) as if it had
+   * arrived on this listener with a PROXY v2 header carrying {@code info}. Runs on the channel's event loop, before any
+   * of the client's bytes were read past the caller's handler; the caller removes its own handlers afterwards.
+   */
+  @FunctionalInterface
+  public interface Adopter {
+    /** False when the listener takes no more connections (the caller then connects as usual, or refuses). */
+    boolean adopt(Channel downstream, ProxyInfo info);
+  }
+
+  /**
    * A bound listener; {@code tcpType} is the socket class of its TCP connections (or null): what an accepted
    * in-process channel uses for connections of its own to other hosts ({@link Relay#upstreamBootstrap}).
    */
-  record Endpoint(InetSocketAddress address, Class<? extends Channel> tcpType, Acceptor acceptor) {
+  record Endpoint(InetSocketAddress address, Class<? extends Channel> tcpType, Acceptor acceptor, Adopter adopter) {
   }
 
   /** Unbinds on close; idempotent. */
@@ -62,6 +81,7 @@ public final class InProcess {
   private static final Map<Integer, List<Endpoint>> BY_PORT = new ConcurrentHashMap<>();
   private static final Map<InetAddress, Boolean> LOCAL_ADDRESSES = new ConcurrentHashMap<>();
   private static final LongAdder CONNECTS = new LongAdder();
+  private static final LongAdder HANDOFFS = new LongAdder();
   private static volatile boolean enabled = true;
 
   private InProcess() {
@@ -77,6 +97,11 @@ public final class InProcess {
     return CONNECTS.sum();
   }
 
+  /** Connections handed to a listener of this process since start ({@link Adopter}). */
+  public static long handoffs() {
+    return HANDOFFS.sum();
+  }
+
   /** Registers a listener bound to {@code bound} (a wildcard address serves all of this machine's addresses). */
   public static Binding bind(InetSocketAddress bound, Acceptor acceptor) {
     return bind(bound, null, acceptor);
@@ -88,7 +113,16 @@ public final class InProcess {
    * {@code EpollSocketChannel}), which an accepted in-process channel's upstream then uses too.
    */
   public static Binding bind(InetSocketAddress bound, Class<? extends Channel> tcpType, Acceptor acceptor) {
-    Endpoint e = new Endpoint(bound, tcpType, acceptor);
+    return bind(bound, tcpType, acceptor, null);
+  }
+
+  /**
+   * {@link #bind(InetSocketAddress, Class, Acceptor)} for a listener that can also {@linkplain Adopter adopt} a
+   * connection accepted by another tier of this process (null: it cannot).
+   */
+  public static Binding bind(InetSocketAddress bound, Class<? extends Channel> tcpType, Acceptor acceptor,
+      Adopter adopter) {
+    Endpoint e = new Endpoint(bound, tcpType, acceptor, adopter);
     BY_PORT.computeIfAbsent(bound.getPort(), p -> new CopyOnWriteArrayList<>()).add(e);
     LOG.debug("in-process listener on {}", bound);
     return new Binding() {
@@ -127,6 +161,20 @@ public final class InProcess {
       }
     }
     return null;
+  }
+
+  /**
+   * Hands {@code downstream} to the listener of this process that a connect to {@code target} would reach, if it
+   * adopts connections; true when it took it (counted in {@link #handoffs}). False: no such listener, it does not
+   * adopt, in-process hops are off, or it takes no more connections; nothing was changed on {@code downstream}.
+   */
+  public static boolean handOff(Channel downstream, SocketAddress target, ProxyInfo info) {
+    Endpoint e = endpoint(target);
+    if (e == null || e.adopter() == null || !e.adopter().adopt(downstream, info)) {
+      return false;
+    }
+    HANDOFFS.increment();
+    return true;
   }
 
   /** True when a connect to {@code target} goes in-process. */

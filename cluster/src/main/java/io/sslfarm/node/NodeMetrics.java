@@ -61,6 +61,10 @@ public final class NodeMetrics {
         .description("connections between tiers of this process made in-process (node.in-process-hops), all nodes"
             + " of the process together")
         .register(registry);
+    FunctionCounter.builder("sslfarm.in.process.handoffs", InProcess.class, c -> InProcess.handoffs())
+        .description("client connections an edge of this process gave to an SSL node of this process (its socket"
+            + " itself, no relay; node.in-process-hops), all nodes of the process together")
+        .register(registry);
   }
 
   private Counter adminCounter(String result) {

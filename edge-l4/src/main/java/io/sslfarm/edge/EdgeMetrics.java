@@ -19,6 +19,9 @@ import java.util.function.Supplier;
  * sslfarm.edge.connections.rejected{reason}               counter  acl | limit_conn | limit_rate | max_connections |
  *                                                                  no_upstream | upstream_connect | proxy_header
  * sslfarm.edge.connections.active                         gauge    open client connections
+ * sslfarm.edge.connections.handed.off                     counter  admitted connections given to an SSL node of this
+ *                                                                  process (its socket itself: no relay, so their
+ *                                                                  bytes are not in sslfarm.edge.bytes)
  * sslfarm.edge.bytes{direction=in|out}                    counter  bytes from clients (in) and to clients (out)
  * sslfarm.edge.connect.retries                            counter  upstream connects retried on another SSL node
  * sslfarm.edge.upstream.active{node}                      gauge    open relayed connections per SSL node
@@ -45,6 +48,7 @@ public final class EdgeMetrics {
   private final Counter bytesIn;
   private final Counter bytesOut;
   private final Counter retries;
+  private final Counter handedOff;
 
   public EdgeMetrics(MeterRegistry registry, Supplier<Number> activeConnections) {
     this.registry = registry;
@@ -60,6 +64,9 @@ public final class EdgeMetrics {
         .description("bytes relayed from clients").register(registry);
     bytesOut = Counter.builder("sslfarm.edge.bytes").tag("direction", "out").baseUnit("bytes")
         .description("bytes relayed to clients").register(registry);
+    handedOff = Counter.builder("sslfarm.edge.connections.handed.off")
+        .description("admitted client connections given to an SSL node of this process (not relayed)")
+        .register(registry);
     retries = Counter.builder("sslfarm.edge.connect.retries").description("upstream connects retried on another node")
         .register(registry);
   }
@@ -82,6 +89,14 @@ public final class EdgeMetrics {
 
   public double acceptedCount() {
     return accepted.count();
+  }
+
+  public void handedOff() {
+    handedOff.increment();
+  }
+
+  public double handedOffCount() {
+    return handedOff.count();
   }
 
   public void bytesIn(long n) {

@@ -135,14 +135,22 @@ public final class SslTier implements Tier {
         .childHandler(initializer);
     b.bind(options.getHost(), options.getPort()).addListener((ChannelFutureListener) f -> {
       if (f.isSuccess()) {
-        server = f.channel();
-        InetSocketAddress a = (InetSocketAddress) server.localAddress();
-        // an edge of this process reaches us without the kernel (same pipeline, same PROXY header): see InProcess
-        Class<? extends Channel> tcp = server instanceof io.netty.channel.epoll.EpollServerSocketChannel
+        Channel s = f.channel();
+        server = s;
+        InetSocketAddress a = (InetSocketAddress) s.localAddress();
+        // an edge of this process reaches us without the kernel (same pipeline, same PROXY header), or hands us its
+        // client's own socket (adopt: the same pipeline on it, the address the PROXY header would carry): see InProcess
+        Class<? extends Channel> tcp = s instanceof io.netty.channel.epoll.EpollServerSocketChannel
             ? io.netty.channel.epoll.EpollSocketChannel.class : io.netty.channel.socket.nio.NioSocketChannel.class;
         inProcess = InProcess.bind(a, tcp, (child, loop) -> {
           child.pipeline().addLast(initializer);
           loop.register(child);
+        }, (downstream, info) -> {
+          if (!s.isOpen()) {
+            return false; // stopped accepting (drain): the edge picks another node
+          }
+          initializer.adopt(downstream, info);
+          return true;
         });
         LOG.info("SSL tier listening on {}:{} ({}, PROXY header {})", options.getHost(), a.getPort(),
             options.getEngine().id(), options.isProxyProtocol() ? "required" : "off");

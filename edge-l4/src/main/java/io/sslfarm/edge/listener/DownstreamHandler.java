@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  *   accept ─▶ [{@link ProxyProtocolGate}, only for a trusted balancer] ─▶ ACL ─▶ per-source limits ─▶ pick SSL node
  *          ─▶ connect (timeout) ──fail, nothing relayed yet──▶ pick another node (bounded retries)
  *          ─▶ {@link Relay#start}: PROXY v2 (client address), the bytes held meanwhile, then both ways
+ *   (an SSL node of this process instead takes the client's socket itself: {@link InProcess#handOff})
  * </pre>
  *
  * <p>A direct client is admitted in {@code channelActive}. A connection from a trusted balancer goes through the
@@ -101,13 +102,34 @@ final class DownstreamHandler extends ChannelInboundHandlerAdapter {
       downstream.closeFuture().addListener(f -> listener.sources().release(source));
     }
     listener.metrics().accepted();
-    relay = Relay.prepare(downstream, listener.relayOptions(), listener.relayListener());
     Upstream u = listener.pool().select(source, tried);
+    if (u != null && handOff(u)) {
+      return;
+    }
+    relay = Relay.prepare(downstream, listener.relayOptions(), listener.relayListener());
     if (u == null) {
       reject(RejectReason.NO_UPSTREAM);
       return;
     }
     connect(u);
+  }
+
+  /**
+   * When {@code u} is an SSL node of this process, gives it the client's socket itself ({@link InProcess#handOff}): it
+   * installs its own pipeline on it, with the client address a PROXY header would have carried, and this edge leaves
+   * the data path (no relay, no second channel). Runs before any client byte was read past this handler; the
+   * connection stays counted here (edge.max-connections, per-source limits, the node's open connections) until it
+   * closes. False: {@code u} is elsewhere (or takes no more connections); nothing changed.
+   */
+  private boolean handOff(Upstream u) {
+    if (!InProcess.handOff(downstream, u.address(), ProxyInfo.proxy(client, destination))) {
+      return false;
+    }
+    downstream.pipeline().remove(this);
+    u.connectionOpened();
+    downstream.closeFuture().addListener(f -> u.connectionClosed());
+    listener.metrics().handedOff();
+    return true;
   }
 
   private void connect(Upstream u) {

@@ -132,7 +132,8 @@ public final class EdgeListener {
             if (gated) {
               ch.pipeline().addLast(ProxyProtocolGate.HANDLER_NAME, new ProxyProtocolGate(gateOptions, gateListener));
             }
-            ch.pipeline().addLast("downstream", new DownstreamHandler(EdgeListener.this, gated));
+            // a name of its own: an SSL node of this process that adopts the connection adds its handlers beside it
+            ch.pipeline().addLast("edge-downstream", new DownstreamHandler(EdgeListener.this, gated));
           }
         });
     ChannelFuture f = b.bind(new InetSocketAddress(options.getHost(), options.getPort()));

@@ -88,6 +88,19 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
 
   @Override
   protected void initChannel(Channel ch) {
+    init(ch, null);
+  }
+
+  /**
+   * A client connection of this process handed over by its edge ({@link io.sslfarm.net.InProcess.Adopter}): the
+   * pipeline an accepted connection gets, without the PROXY gate, the client address taken from {@code info} (what the
+   * edge's PROXY header would have said). Runs on the channel's event loop; the channel is active, nothing read yet.
+   */
+  public void adopt(Channel ch, ProxyInfo info) {
+    init(ch, info);
+  }
+
+  private void init(Channel ch, ProxyInfo adopted) {
     DownstreamConnection c = new DownstreamConnection(ch);
     ch.attr(DownstreamConnection.KEY).set(c);
     if (options.getMaxConnections() > 0 && active.get() >= options.getMaxConnections()) {
@@ -97,9 +110,13 @@ public final class DownstreamInitializer extends ChannelInitializer<Channel> {
     active.incrementAndGet();
     ch.closeFuture().addListener(f -> active.decrementAndGet());
     channels.add(ch);
-    c.source = (InetSocketAddress) ch.remoteAddress();
-    c.destination = (InetSocketAddress) ch.localAddress();
-    ch.pipeline().addLast(ProxyProtocolGate.HANDLER_NAME, new ProxyProtocolGate(gateOptions, gateListener));
+    if (adopted == null) {
+      c.source = (InetSocketAddress) ch.remoteAddress();
+      c.destination = (InetSocketAddress) ch.localAddress();
+      ch.pipeline().addLast(ProxyProtocolGate.HANDLER_NAME, new ProxyProtocolGate(gateOptions, gateListener));
+    } else {
+      gateListener.onAccepted(ch, adopted);
+    }
     ch.pipeline().addLast("sni", new SniTlsHandler(selector, metrics, admission));
     ch.pipeline().addLast("downstream", new DownstreamHandler(metrics, connector, relayOptions, relayListener,
         options.isConnectOnData()));
